@@ -1,0 +1,82 @@
+"""Throughput of raw AFP item -> validated ninjs, per format, on one core.
+
+Generates N distinct items per format in memory from the hand-written fixtures (each a
+different story id), times parse -> ``to_ninjs()`` -> ``validate_ninjs`` for each, and
+prints it beside a floor: parsing the same bytes (lxml for XML, json.loads for JSON)
+plus ``json.dumps``, the least any normaliser has to do.
+
+    .venv/bin/python bench/normalise.py [N]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lxml import etree
+
+from ingest.parsers import ParsedItem, parse_bytes
+from ingest.validate import validate_ninjs
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "afp"
+TEMPLATES = {  # format -> (fixture, the story id to vary)
+    "newsml-g2": ("g2-story-v3-correction.xml", b"doc-39xk2ab"),
+    "afp-newsml12": ("nml12-story-v3-correction.xml", b"doc-39xk2ab"),
+    "afp-api": ("api-story-v3-correction.json", b"doc-39xk2ab"),
+}
+
+
+def items(fmt: str, count: int) -> list[bytes]:
+    name, story = TEMPLATES[fmt]
+    raw = (FIXTURES / name).read_bytes()
+    return [raw.replace(story, f"doc-{i:07d}".encode()) for i in range(count)]
+
+
+def normalise(fmt: str, *, validate: bool = True) -> Callable[[bytes], None]:
+    def run(raw: bytes) -> None:
+        for outcome in parse_bytes(raw, source="bench", fmt=fmt):
+            assert isinstance(outcome, ParsedItem)
+            document = outcome.article.to_ninjs()
+            if validate:
+                validate_ninjs(document)
+
+    return run
+
+
+def floor(fmt: str) -> Callable[[bytes], None]:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+
+    def xml(raw: bytes) -> None:
+        etree.fromstring(raw, parser)
+        json.dumps(raw.decode("latin-1"))
+
+    def json_only(raw: bytes) -> None:
+        json.dumps(json.loads(raw))
+
+    return json_only if fmt == "afp-api" else xml
+
+
+def rate(step: Callable[[bytes], None], data: list[bytes]) -> float:
+    step(data[0])  # warm caches (validator, parser instances)
+    start = time.perf_counter()
+    for raw in data:
+        step(raw)
+    return len(data) / (time.perf_counter() - start)
+
+
+def main(count: int) -> None:
+    print("items/s: parse -> to_ninjs -> validate_ninjs; 'no-validate' leaves out the last step")
+    print(f"{'format':<14}{'items':>8}{'items/s':>10}{'no-validate':>13}{'floor/s':>10}{'ratio':>8}")
+    for fmt in TEMPLATES:
+        data = items(fmt, count)
+        ours = rate(normalise(fmt), data)
+        bare = rate(normalise(fmt, validate=False), data)
+        base = rate(floor(fmt), data)
+        print(f"{fmt:<14}{count:>8}{ours:>10.0f}{bare:>13.0f}{base:>10.0f}{base / ours:>7.1f}x")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

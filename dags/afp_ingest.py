@@ -1,0 +1,92 @@
+"""AFP wire copy in: the drop folder (or S3 prefix) and, when configured, AFP API Core."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk import dag, get_current_context, task
+
+from ingest.assets import ARTICLES
+
+DOC = """
+### afp_ingest
+Every 10 minutes, for the data interval of the run:
+1. lists new files in the drop folder (`INGEST_DROP_URL`, `file://` or `s3://`), in chunks;
+2. ingests each chunk (raw bytes stored first, then parsed, validated and recorded);
+3. pulls the AFP API Core window (pool `afp_api`), when `afp_default` or `INGEST_AFP_*` is set;
+4. updates the `articles` Asset, which starts `partner_feeds`.
+
+**When it fails:** bad items never fail a task; they are quarantined with a reason
+(`ingest status`, the ops view). A failed task is an infrastructure problem (registry,
+object store, AFP API): check the task log, fix, and clear the task; reruns are idempotent.
+Backfill a past window with `airflow backfill create --dag-id afp_ingest --from-date … --to-date …`.
+"""
+
+
+@dag(
+    schedule=timedelta(minutes=10),
+    start_date=datetime(2026, 11, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["ingest", "afp"],
+    doc_md=DOC,
+    default_args={"owner": "ingest", "retries": 2, "retry_delay": timedelta(minutes=1),
+                  "retry_exponential_backoff": True},
+)
+def afp_ingest() -> None:
+    @task
+    def prepare() -> None:
+        from ingest.airflow_support import runtime
+
+        runtime().registry.upgrade()
+
+    @task
+    def list_drop_chunks(chunk_size: int = 200) -> list[list[str]]:
+        from ingest.airflow_support import run_time, runtime
+        from ingest.pipeline import list_drop_chunks
+
+        return list_drop_chunks(runtime(), now=run_time(get_current_context()),
+                                chunk_size=chunk_size)
+
+    @task(outlets=[ARTICLES], map_index_template="{{ task.op_kwargs['keys'][0] }}")
+    def ingest_drop_chunk(keys: list[str]) -> dict[str, Any]:
+        from ingest.airflow_support import run_time, runtime
+        from ingest.pipeline import ingest_drop_keys
+
+        return ingest_drop_keys(runtime(), keys, now=run_time(get_current_context())).to_dict()
+
+    @task(pool="afp_api", outlets=[ARTICLES])
+    def ingest_afp_api_window() -> dict[str, Any]:
+        from ingest.airflow_support import afp_api_config, runtime
+        from ingest.pipeline import IngestReport, ingest_afp_window
+
+        context = get_current_context()
+        config = afp_api_config()
+        if config is None:
+            return IngestReport().to_dict()
+        return ingest_afp_window(
+            runtime(), config,
+            start=context["data_interval_start"], end=context["data_interval_end"],
+        ).to_dict()
+
+    @task
+    def summarise(reports: list[dict[str, Any]], api_report: dict[str, Any]) -> dict[str, Any]:
+        from ingest.pipeline import IngestReport, log_summary
+
+        total = IngestReport()
+        for report in [*reports, api_report]:
+            total.merge(IngestReport.from_dict(report))
+        log_summary(total)
+        return total.to_dict()
+
+    ready = prepare()
+    chunks = list_drop_chunks()
+    ready >> chunks
+    reports = ingest_drop_chunk.expand(keys=chunks)
+    api = ingest_afp_api_window()
+    ready >> api
+    summarise(reports, api)
+
+
+afp_ingest()

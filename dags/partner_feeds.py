@@ -1,0 +1,63 @@
+"""Partner syndication: publish new article versions, then every partner's feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk import dag, get_current_context, task
+
+from ingest.assets import ARTICLES
+
+DOC = """
+### partner_feeds
+Runs whenever the `articles` Asset is updated (after `afp_ingest`, `web_ingest` or a
+backfill with `publish=true`):
+1. writes new article versions to `articles/<id>/v<version>.json` (conditional put, never
+   overwritten; embargoed versions wait for their time) and moves `latest` pointers;
+2. one mapped task per partner builds its feeds from the registry, with that partner's
+   filters and rights, kill notices included, and replaces them atomically.
+
+**When it fails:** one partner's failure does not block the others; its task retries with
+backoff. Check the task log (object store or push endpoint), fix, clear the task.
+"""
+
+
+@dag(
+    schedule=[ARTICLES],
+    start_date=datetime(2026, 11, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["ingest", "publish"],
+    doc_md=DOC,
+    default_args={"owner": "ingest", "retries": 3, "retry_delay": timedelta(seconds=30),
+                  "retry_exponential_backoff": True},
+)
+def partner_feeds() -> None:
+    @task
+    def publish_articles() -> dict[str, Any]:
+        from ingest.airflow_support import run_time, runtime
+        from ingest.pipeline import publish_articles
+
+        return publish_articles(runtime(), now=run_time(get_current_context()))
+
+    @task
+    def partner_ids() -> list[str]:
+        from ingest.airflow_support import runtime
+        from ingest.pipeline import partner_ids
+
+        return partner_ids(runtime())
+
+    @task(map_index_template="{{ task.op_kwargs['partner_id'] }}")
+    def build_partner(partner_id: str) -> dict[str, Any]:
+        from ingest.airflow_support import run_time, runtime
+        from ingest.pipeline import publish_partner
+
+        return publish_partner(runtime(), partner_id, now=run_time(get_current_context()))
+
+    ids = partner_ids()
+    publish_articles() >> ids
+    build_partner.expand(partner_id=ids)
+
+
+partner_feeds()

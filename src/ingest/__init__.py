@@ -1,0 +1,1 @@
+"""ingest: AFP wire copy and web pages in, rights-aware partner feeds out."""

@@ -1,0 +1,257 @@
+"""The canonical article every parser produces and every formatter reads.
+
+One plain data model, independent of any input or output format. ``to_ninjs`` is the
+only place that knows ninjs 3.1 field names; fields that ninjs has no slot for
+(signals, products, the country code used by partner filters) stay on the model and
+travel beside the ninjs document, never inside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, get_args
+
+PubStatus = Literal["usable", "withheld", "canceled"]
+PUB_STATUSES: tuple[str, ...] = get_args(PubStatus)
+Signal = Literal["update", "correction"]
+
+_TAG = re.compile(r"<[^>]+>")
+_WS = re.compile(r"\s+")
+
+
+def utc(value: datetime) -> datetime:
+    """Return ``value`` as timezone-aware UTC; naive datetimes are taken to be UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def iso(value: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z``, the one date form every output uses."""
+    return utc(value).isoformat().replace("+00:00", "Z")
+
+
+def html_to_text(fragment: str) -> str:
+    """Visible text of a sanitised body fragment, paragraphs separated by blank lines."""
+    import html
+
+    spaced = re.sub(r"</(p|h[1-6]|li|blockquote)>", "\n\n", fragment, flags=re.IGNORECASE)
+    text = html.unescape(_TAG.sub("", spaced))
+    paragraphs = (_WS.sub(" ", part).strip() for part in text.split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+@dataclass(slots=True)
+class Rendition:
+    """One file of a picture (or other media): where it is and how big."""
+
+    name: str
+    href: str
+    content_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    size_in_bytes: int | None = None
+
+
+@dataclass(slots=True)
+class Subject:
+    """A subject or genre concept: a qcode (``medtop:04000000``, ``subj:11000000``) and a name."""
+
+    code: str | None = None
+    name: str | None = None
+
+
+@dataclass(slots=True)
+class Picture:
+    """A photo (or graphic) associated with the article, with its own credit and rights."""
+
+    uri: str
+    caption: str | None = None
+    by: str | None = None
+    credit: str | None = None
+    copyright_holder: str | None = None
+    copyright_notice: str | None = None
+    usage_terms: str | None = None
+    renditions: list[Rendition] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Article:
+    """A story version in canonical form.
+
+    ``uri`` identifies the story across all its versions; ``version`` orders them.
+    ``body_html`` is a sanitised XHTML fragment (``<p>``, ``<h2>``, ``<ul>``...), never
+    raw markup from the input.
+    """
+
+    uri: str
+    version: int = 1
+    type: str = "text"
+    pub_status: PubStatus = "usable"
+    version_created: datetime | None = None
+    first_created: datetime | None = None
+    embargoed_until: datetime | None = None
+    signals: list[str] = field(default_factory=list)
+    ed_note: str | None = None
+    urgency: int | None = None
+    language: str | None = None
+    headline: str | None = None
+    subheadline: str | None = None
+    standfirst: str | None = None
+    body_html: str | None = None
+    byline: str | None = None
+    dateline: str | None = None
+    located: str | None = None
+    country: str | None = None
+    slugline: str | None = None
+    genres: list[Subject] = field(default_factory=list)
+    subjects: list[Subject] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)
+    provider: str | None = None
+    copyright_holder: str | None = None
+    copyright_notice: str | None = None
+    usage_terms: str | None = None
+    info_sources: list[str] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)
+    alt_ids: dict[str, str] = field(default_factory=dict)
+    canonical_url: str | None = None
+
+    @property
+    def body_text(self) -> str:
+        return html_to_text(self.body_html or "")
+
+    @property
+    def is_correction(self) -> bool:
+        return "correction" in self.signals
+
+    def to_ninjs(self) -> dict[str, Any]:
+        """This version as an IPTC ninjs 3.1 document (validated by ``ingest.validate``)."""
+        doc: dict[str, Any] = {
+            "uri": self.uri,
+            "type": self.type,
+            "representationType": "full",
+            "version": str(self.version),
+            "pubStatus": self.pub_status,
+        }
+        _put(doc, "versionCreated", self.version_created and iso(self.version_created))
+        _put(doc, "firstCreated", self.first_created and iso(self.first_created))
+        _put(doc, "embargoedUntil", self.embargoed_until and iso(self.embargoed_until))
+        _put(doc, "urgency", self.urgency)
+        _put(doc, "edNote", self.ed_note)
+        _put(doc, "language", self.language)
+        _put(doc, "slugline", self.slugline)
+        headlines = [{"role": "main", "contentType": "text/plain", "value": self.headline}]
+        if self.subheadline:
+            headlines.append({"role": "sub", "contentType": "text/plain", "value": self.subheadline})
+        if self.headline:
+            doc["headlines"] = headlines
+        if self.standfirst:
+            doc["descriptions"] = [
+                {"role": "summary", "contentType": "text/plain", "value": self.standfirst}
+            ]
+        if self.body_html:
+            text = self.body_text
+            doc["bodies"] = [
+                {
+                    "role": "main",
+                    "contentType": "text/html",
+                    "value": self.body_html,
+                    "charCount": len(text),
+                    "wordCount": len(text.split()),
+                }
+            ]
+        _put(doc, "by", self.byline)
+        _put(doc, "located", self.located or self.dateline)
+        if self.subjects:
+            doc["subjects"] = [_concept(s) for s in self.subjects]
+        if self.genres:
+            doc["genres"] = [_concept(g) for g in self.genres]
+        _put(doc, "copyrightHolder", self.copyright_holder)
+        _put(doc, "copyrightNotice", self.copyright_notice)
+        _put(doc, "usageTerms", self.usage_terms)
+        sources = [{"name": self.provider, "role": "provider"}] if self.provider else []
+        sources += [{"name": s, "role": "source"} for s in self.info_sources if s != self.provider]
+        if sources:
+            doc["infoSources"] = sources
+        if self.alt_ids:
+            doc["altIds"] = [{"role": k, "value": v} for k, v in sorted(self.alt_ids.items())]
+        if self.pictures:
+            doc["associations"] = [
+                _picture_ninjs(p, f"picture{i}") for i, p in enumerate(self.pictures, 1)
+            ]
+        return doc
+
+    def content_hash(self) -> str:
+        """SHA-256 of what partners would see of this version (its ninjs), for dedup."""
+        payload = json.dumps(self.to_ninjs(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-safe dict of every field, for the registry; ``from_record`` reverses it."""
+        return _jsonable(dataclasses.asdict(self))
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Article:
+        data = dict(record)
+        for key in ("version_created", "first_created", "embargoed_until"):
+            if data.get(key):
+                data[key] = datetime.fromisoformat(data[key])
+        data["genres"] = [Subject(**g) for g in data.get("genres", [])]
+        data["subjects"] = [Subject(**s) for s in data.get("subjects", [])]
+        data["pictures"] = [
+            Picture(**{**p, "renditions": [Rendition(**r) for r in p.get("renditions", [])]})
+            for p in data.get("pictures", [])
+        ]
+        return cls(**data)
+
+
+def _put(doc: dict[str, Any], key: str, value: Any) -> None:
+    if value not in (None, "", []):
+        doc[key] = value
+
+
+def _concept(concept: Subject) -> dict[str, str]:
+    out: dict[str, str] = {}
+    _put(out, "literal", concept.code)
+    _put(out, "name", concept.name)
+    return out
+
+
+def _picture_ninjs(picture: Picture, name: str) -> dict[str, Any]:
+    doc: dict[str, Any] = {"name": name, "uri": picture.uri, "type": "picture"}
+    if picture.caption:
+        doc["descriptions"] = [{"role": "caption", "value": picture.caption}]
+    _put(doc, "by", picture.by)
+    _put(doc, "copyrightHolder", picture.copyright_holder)
+    _put(doc, "copyrightNotice", picture.copyright_notice)
+    _put(doc, "usageTerms", picture.usage_terms)
+    if picture.credit:
+        doc["infoSources"] = [{"name": picture.credit, "role": "credit"}]
+    if picture.renditions:
+        doc["renditions"] = [_rendition_ninjs(r) for r in picture.renditions]
+    return doc
+
+
+def _rendition_ninjs(rendition: Rendition) -> dict[str, Any]:
+    doc: dict[str, Any] = {"name": rendition.name, "href": rendition.href}
+    _put(doc, "contentType", rendition.content_type)
+    _put(doc, "width", rendition.width)
+    _put(doc, "height", rendition.height)
+    _put(doc, "sizeInBytes", rendition.size_in_bytes)
+    return doc
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value

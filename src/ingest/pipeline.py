@@ -1,0 +1,245 @@
+"""The use cases the DAGs and the CLI share: ingest raw items, publish what is due.
+
+Each step is a plain function over the registry and the object store, so Airflow only
+decides when and how wide it runs. Raw bytes are stored before anything is parsed; every
+failure becomes a quarantine row with a reason, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ingest.errors import IngestError, Reason
+from ingest.model import iso, utc
+from ingest.parsers import parse_bytes
+from ingest.parsers.base import ParsedItem, ParseFailure
+from ingest.publish.articles import dump_json, publish_versions, story_id
+from ingest.publish.feeds import build_partner_feeds
+from ingest.publish.objectstore import ObjectStore
+from ingest.publish.partners import load_partners
+from ingest.registry.api import ArticleRegistry, RecordResult
+from ingest.sources.base import RawItem, SourceFailure
+from ingest.validate import validate_ninjs
+
+if TYPE_CHECKING:
+    from ingest.runtime import Runtime
+    from ingest.sources.afp_api import AFPAPIConfig
+
+log = logging.getLogger(__name__)
+
+
+def raw_key(item: RawItem, received_at: datetime) -> str:
+    """``raw/<source>/<yyyy>/<mm>/<dd>/<sha256>``: content-addressed, so a rerun rewrites nothing."""
+    digest = hashlib.sha256(item.data).hexdigest()
+    day = utc(received_at)
+    return f"raw/{item.source}/{day:%Y/%m/%d}/{digest}"
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest run did, in counts an operator can read at a glance."""
+
+    raw_items: int = 0
+    raw_new: int = 0
+    results: Counter[str] = field(default_factory=Counter)
+    quarantined: Counter[str] = field(default_factory=Counter)
+    stripped: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: IngestReport) -> None:
+        self.raw_items += other.raw_items
+        self.raw_new += other.raw_new
+        self.results.update(other.results)
+        self.quarantined.update(other.quarantined)
+        self.stripped.update(other.stripped)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "raw_items": self.raw_items,
+            "raw_new": self.raw_new,
+            "results": dict(self.results),
+            "quarantined": dict(self.quarantined),
+            "stripped": dict(self.stripped),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IngestReport:
+        return cls(
+            raw_items=data["raw_items"], raw_new=data["raw_new"],
+            results=Counter(data["results"]), quarantined=Counter(data["quarantined"]),
+            stripped=Counter(data["stripped"]),
+        )
+
+
+def ingest_items(
+    items: Iterable[RawItem | SourceFailure],
+    *,
+    registry: ArticleRegistry,
+    store: ObjectStore,
+    received_at: datetime,
+    max_item_bytes: int = 20_000_000,
+) -> IngestReport:
+    """Store each raw item, parse it, validate it and record its versions in the registry."""
+    report = IngestReport()
+    for item in items:
+        if isinstance(item, SourceFailure):
+            registry.quarantine(
+                raw_key=f"{item.source}:{item.name}", source=item.source, reason=item.reason,
+                detail=item.detail, at=received_at,
+            )
+            report.quarantined[item.reason] += 1
+            continue
+        report.merge(
+            ingest_one(
+                item, registry=registry, store=store, received_at=received_at,
+                max_item_bytes=max_item_bytes,
+            )
+        )
+    return report
+
+
+def ingest_one(
+    item: RawItem,
+    *,
+    registry: ArticleRegistry,
+    store: ObjectStore,
+    received_at: datetime,
+    max_item_bytes: int,
+) -> IngestReport:
+    report = IngestReport(raw_items=1)
+    key = raw_key(item, received_at)
+    store.put_if_absent(key, item.data, content_type="application/octet-stream")
+    report.raw_new = int(
+        registry.record_raw(
+            key=key, source=item.source, sha256=key.rsplit("/", 1)[1],
+            size=len(item.data), received_at=received_at,
+        )
+    )
+    try:
+        outcomes = list(
+            parse_bytes(item.data, source=item.name, fmt=item.fmt, max_bytes=max_item_bytes)
+        )
+    except IngestError as exc:
+        outcomes = [ParseFailure(exc.reason, exc.detail)]
+    except Exception as exc:  # a parser bug must not stop the batch; it is quarantined
+        log.exception("parser crashed on %s", item.name)
+        outcomes = [ParseFailure(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")]
+    if not outcomes:
+        outcomes = [ParseFailure(Reason.EMPTY, "no items in input")]
+    for outcome in outcomes:
+        if isinstance(outcome, ParseFailure):
+            _quarantine(registry, key, item, outcome, received_at, report)
+        else:
+            _record(registry, store, key, item, outcome, received_at, report)
+    return report
+
+
+def _quarantine(
+    registry: ArticleRegistry, key: str, item: RawItem, failure: ParseFailure,
+    at: datetime, report: IngestReport,
+) -> None:
+    ref = f"{key}#{failure.ref}" if failure.ref else key
+    detail = f"{item.name}: {failure.detail}"
+    registry.quarantine(raw_key=ref, source=item.source, reason=failure.reason, detail=detail, at=at)
+    report.quarantined[failure.reason] += 1
+
+
+def _record(
+    registry: ArticleRegistry, store: ObjectStore, key: str, item: RawItem,
+    parsed: ParsedItem, at: datetime, report: IngestReport,
+) -> None:
+    article = parsed.article
+    try:
+        validate_ninjs(article.to_ninjs())
+    except IngestError as exc:
+        _quarantine(registry, key, item, ParseFailure(exc.reason, exc.detail), at, report)
+        return
+    result = registry.record_version(article, raw_key=key, received_at=at)
+    report.results[result] += 1
+    if result is RecordResult.NEW:
+        report.stripped.update(s.kind for s in parsed.stripped)
+        if parsed.stripped:
+            store.put_if_absent(audit_key(article.uri, article.version), _audit(item, key, parsed))
+
+
+def audit_key(uri: str, version: int) -> str:
+    """Where the editor's audit of what cleaning removed from a version is kept."""
+    return f"audit/{story_id(uri)}/v{version}.json"
+
+
+def _audit(item: RawItem, key: str, parsed: ParsedItem) -> bytes:
+    return dump_json(
+        {
+            "uri": parsed.article.uri,
+            "version": parsed.article.version,
+            "source": item.name,
+            "raw": key,
+            "stripped": [{"kind": s.kind, "text": s.text} for s in parsed.stripped],
+        }
+    )
+
+
+def summary_lines(report: IngestReport) -> list[str]:
+    """The operator's summary of an ingest run."""
+    lines = [
+        f"raw items: {report.raw_items} ({report.raw_new} new)",
+        "versions: " + (json.dumps(dict(sorted(report.results.items()))) or "{}"),
+    ]
+    quarantined = sum(report.quarantined.values())
+    lines.append(f"quarantined: {quarantined} {dict(sorted(report.quarantined.items()))}")
+    stripped = sum(report.stripped.values())
+    lines.append(f"boilerplate removed: {stripped} blocks {dict(sorted(report.stripped.items()))}")
+    return lines
+
+
+def log_summary(report: IngestReport) -> None:
+    for line in summary_lines(report):
+        log.info("%s", line)
+
+
+# Use cases over a Runtime: what DAG tasks and CLI commands call.
+
+
+def ingest_afp_window(
+    rt: Runtime, config: AFPAPIConfig, *, start: datetime, end: datetime
+) -> IngestReport:
+    """Pull one AFP API Core window (the run's data interval) and ingest it."""
+    from ingest.sources.afp_api import AFPAPIClient
+
+    with AFPAPIClient(config) as client:
+        report = ingest_items(
+            client.fetch(start, end), registry=rt.registry, store=rt.store, received_at=end,
+            max_item_bytes=rt.settings.max_item_bytes,
+        )
+    rt.registry.set_cursor("afp-api", iso(end))
+    return report
+
+
+def publish_articles(rt: Runtime, *, now: datetime) -> dict[str, Any]:
+    """Write every version that is due to ``articles/`` and move ``latest`` pointers."""
+    report = publish_versions(rt.registry, rt.store, now)
+    return {
+        "written": report.written,
+        "already_there": report.already_there,
+        "pointers_changed": report.pointers_changed,
+        "invalid": report.invalid,
+    }
+
+
+def partner_ids(rt: Runtime) -> list[str]:
+    return [p.id for p in load_partners(rt.settings.partners_file)]
+
+
+def publish_partner(rt: Runtime, partner_id: str, *, now: datetime) -> dict[str, Any]:
+    """Rebuild one partner's feeds from the registry and replace the changed ones."""
+    partners = {p.id: p for p in load_partners(rt.settings.partners_file)}
+    if partner_id not in partners:
+        raise KeyError(f"partner {partner_id!r} is not in {rt.settings.partners_file}")
+    result = build_partner_feeds(rt.registry, rt.store, partners[partner_id], now)
+    return result.to_dict()

@@ -1,0 +1,169 @@
+"""The one entry model the five feed formatters share, and the table that dispatches to them.
+
+``Entry`` is computed once per story version per partner: every string cleaned of
+control characters, the body sanitised again (defence in depth), the kill marker and
+the stable id decided here, so formatters only lay fields out and cannot disagree.
+
+The kill marker, for partners to match on in every format:
+
+* ninjs and NewsML-G2: ``pubStatus`` ``canceled`` (``stat:canceled``);
+* RSS, Atom: a category ``kill`` in scheme ``STATUS_SCHEME``, an ``ingest:status``
+  element (namespace ``INGEST_NS``) with the text ``kill``, and a title starting ``[KILL] ``;
+* JSON Feed: the tag ``kill``, ``"_ingest": {"status": "kill"}`` and the same title prefix.
+
+Corrections carry ``correction`` the same way (category, ``ingest:status``, tag) plus the
+editor's note (``ingest:edNote`` / ``_ingest.ed_note`` / ``edNote``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, Literal
+
+from lxml import etree
+
+from ingest.clean.sanitise import sanitise_html
+from ingest.model import Article, Picture, Rendition, utc
+
+Kind = Literal["item", "kill"]
+INGEST_NS = "urn:x-ingest:feed:1"
+STATUS_SCHEME = "urn:x-ingest:status"
+KILL_PREFIX = "[KILL] "
+
+# XML 1.0 forbids C0 controls (but tab, LF, CR), noncharacters and lone surrogates; C1
+# controls are legal but never meant in news copy. JSON gets the same treatment.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` without control characters: what every formatter puts in a feed."""
+    return _CONTROL.sub("", value)
+
+
+def clean_json(value: Any) -> Any:
+    """A JSON-like value with every string cleaned."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {k: clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_json(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One story version (or a kill) as it appears in a partner's feed, format-neutral."""
+
+    id: str
+    kind: Kind
+    article: Article  # the partner's view, cleaned and sanitised
+    updated: datetime
+    published: datetime
+    title: str
+    status: str  # "usable" | "correction" | "kill"
+    summary: str
+    credits: tuple[str, ...]
+
+    @property
+    def categories(self) -> tuple[tuple[str, str], ...]:
+        """(term, label) pairs: subjects then genres, qcode as term, name as label."""
+        concepts = [*self.article.subjects, *self.article.genres]
+        return tuple((c.code or c.name or "", c.name or c.code or "") for c in concepts
+                     if c.code or c.name)
+
+
+def make_entry(article: Article, kind: Kind, received_at: datetime) -> Entry:
+    """Build an entry from a partner's view of one version (see ``Partner.view``)."""
+    view = Article.from_record(clean_json(article.to_record()))
+    if view.body_html:
+        view.body_html = sanitise_html(view.body_html)
+    if kind == "kill":
+        view.pub_status = "canceled"
+    updated = utc(view.version_created or received_at)
+    headline = view.headline or view.slugline or view.body_text[:80] or view.uri
+    status = "kill" if kind == "kill" else "correction" if view.is_correction else "usable"
+    summary = view.standfirst or next(iter(view.body_text.split("\n\n")), "")
+    return Entry(
+        id=f"{view.uri}#v{view.version}",
+        kind=kind,
+        article=view,
+        updated=updated,
+        published=utc(view.first_created or updated),
+        title=(KILL_PREFIX if kind == "kill" else "") + headline,
+        status=status,
+        summary=(view.ed_note or summary) if kind == "kill" else summary,
+        credits=_credits(view.pictures),
+    )
+
+
+def _credits(pictures: list[Picture]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for p in pictures if (c := p.credit or p.by)))
+
+
+def best_rendition(picture: Picture) -> Rendition | None:
+    """The largest rendition of a picture (by width), the one feeds link to."""
+    return max(picture.renditions, key=lambda r: r.width or 0, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """Feed-level facts: who it is for, where it lives, and its data-derived timestamp."""
+
+    partner_id: str
+    title: str
+    self_url: str
+    home_url: str
+    updated: datetime  # newest entry's timestamp, or the build time for an empty feed
+    prev_archive: str | None = None  # RFC 5005 link (Atom)
+    current_url: str | None = None  # set on an archive page: link back to the current feed
+
+
+Renderer = Callable[[FeedMeta, Sequence[Entry]], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFormat:
+    """How one format is named, served and rendered."""
+
+    name: str
+    filename: str
+    content_type: str
+    render: Renderer
+
+
+@cache
+def formats() -> dict[str, FeedFormat]:
+    """The dispatch table, name -> format (imported lazily: the modules import this one)."""
+    from ingest.publish.formats import atom, jsonfeed, newsml_g2, ninjs_feed, rss
+
+    table = (rss.FORMAT, atom.FORMAT, jsonfeed.FORMAT, ninjs_feed.FORMAT, newsml_g2.FORMAT)
+    return {f.name: f for f in table}
+
+
+def feed_format(name: str) -> FeedFormat:
+    """The format called ``name`` (``rss``, ``atom``, ``jsonfeed``, ``ninjs``, ``newsml-g2``)."""
+    return formats()[name]
+
+
+def sub(parent: etree._Element, name: str, text: str | None = None, /,
+        **attrs: str | None) -> etree._Element:
+    """Append a child element; lxml escapes ``text`` and attribute values (None skipped)."""
+    child = etree.SubElement(parent, name, {k: v for k, v in attrs.items() if v is not None})
+    if text is not None:
+        child.text = text
+    return child
+
+
+def xml_bytes(root: etree._Element) -> bytes:
+    """A whole XML document as UTF-8 bytes with its declaration."""
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def num(value: int | None) -> str | None:
+    """An optional number as an XML attribute value."""
+    return None if value is None else str(value)

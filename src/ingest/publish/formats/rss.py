@@ -1,0 +1,90 @@
+"""RSS 2.0 with Dublin Core creators, Media RSS pictures and the ingest kill marker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.utils import format_datetime
+
+from lxml import etree
+
+from ingest.model import iso
+from ingest.publish.formats import (
+    INGEST_NS,
+    STATUS_SCHEME,
+    Entry,
+    FeedFormat,
+    FeedMeta,
+    best_rendition,
+    num,
+    sub,
+    xml_bytes,
+)
+
+DC = "http://purl.org/dc/elements/1.1/"
+MEDIA = "http://search.yahoo.com/mrss/"
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
+ATOM = "http://www.w3.org/2005/Atom"
+NSMAP = {"dc": DC, "media": MEDIA, "content": CONTENT, "atom": ATOM, "ingest": INGEST_NS}
+
+
+def render(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
+    rss = etree.Element("rss", {"version": "2.0"}, nsmap=NSMAP)
+    channel = sub(rss, "channel")
+    sub(channel, "title", meta.title)
+    sub(channel, "link", meta.home_url)
+    sub(channel, "description", f"{meta.title}: stories licensed to {meta.partner_id}")
+    sub(channel, f"{{{ATOM}}}link", href=meta.self_url, rel="self", type=FORMAT.content_type)
+    notices = sorted({n for e in entries if (n := e.article.copyright_notice)})
+    if notices:
+        sub(channel, "copyright", "; ".join(notices))
+    sub(channel, "lastBuildDate", format_datetime(meta.updated, usegmt=True))
+    for entry in entries:
+        _item(sub(channel, "item"), entry)
+    return xml_bytes(rss)
+
+
+def _item(item: etree._Element, entry: Entry) -> None:
+    a = entry.article
+    sub(item, "title", entry.title)
+    if a.canonical_url:
+        sub(item, "link", a.canonical_url)
+    sub(item, "guid", entry.id, isPermaLink="false")
+    sub(item, "pubDate", format_datetime(entry.updated, usegmt=True))
+    sub(item, "description", entry.summary)
+    if a.body_html:
+        sub(item, f"{{{CONTENT}}}encoded", a.body_html)
+    if a.byline:
+        sub(item, f"{{{DC}}}creator", a.byline)
+    if a.copyright_notice:
+        sub(item, f"{{{DC}}}rights", a.copyright_notice)
+    if a.language:
+        sub(item, f"{{{DC}}}language", a.language)
+    sub(item, "category", entry.status, domain=STATUS_SCHEME)
+    for term, _label in entry.categories:
+        sub(item, "category", term)
+    sub(item, f"{{{INGEST_NS}}}status", entry.status)
+    sub(item, f"{{{INGEST_NS}}}version", str(a.version))
+    sub(item, f"{{{INGEST_NS}}}updated", iso(entry.updated))
+    if a.ed_note:
+        sub(item, f"{{{INGEST_NS}}}edNote", a.ed_note)
+    if a.usage_terms:
+        sub(item, f"{{{INGEST_NS}}}usageTerms", a.usage_terms)
+    for credit in entry.credits:
+        sub(item, f"{{{INGEST_NS}}}credit", credit)
+    for picture in a.pictures:
+        rendition = best_rendition(picture)
+        if rendition is None:
+            continue
+        media = sub(item, f"{{{MEDIA}}}content", url=rendition.href, medium="image",
+                    type=rendition.content_type,
+                    width=num(rendition.width), height=num(rendition.height),
+                    fileSize=num(rendition.size_in_bytes))
+        if picture.caption:
+            sub(media, f"{{{MEDIA}}}description", picture.caption)
+        if picture.credit or picture.by:
+            sub(media, f"{{{MEDIA}}}credit", picture.credit or picture.by, role="author")
+        if picture.copyright_notice:
+            sub(media, f"{{{MEDIA}}}copyright", picture.copyright_notice)
+
+
+FORMAT = FeedFormat("rss", "rss.xml", "application/rss+xml; charset=utf-8", render)

@@ -1,0 +1,130 @@
+"""What the rest of ingest may ask of the registry: the seam the pipeline codes against."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from ingest.model import Article
+
+
+class RecordResult(StrEnum):
+    """What recording one parsed version did."""
+
+    NEW = "new"  # a version the registry had not seen: stored
+    DUPLICATE = "duplicate"  # same story, version and content hash as a stored row: nothing changed
+    SAME_CONTENT = "same_content"  # a new version number whose content equals the latest: seen only
+    CONFLICT = "conflict"  # same story and version with different content: first one kept
+
+
+@dataclass(slots=True, frozen=True)
+class VersionRow:
+    """One stored version of a story, as the publishers need it."""
+
+    uri: str
+    version: int
+    status: str  # usable | withheld | canceled (of this version)
+    content_hash: str
+    version_created: datetime | None
+    embargoed_until: datetime | None
+    received_at: datetime
+    raw_key: str | None
+    published_key: str | None
+    article: Article
+
+
+@dataclass(slots=True, frozen=True)
+class QuarantineRow:
+    raw_key: str
+    source: str
+    reason: str
+    detail: str
+    attempts: int
+    first_seen: datetime
+    last_seen: datetime
+    replayed: bool
+
+
+@dataclass(slots=True, frozen=True)
+class Delivery:
+    """One entry a partner's feed in one format carried."""
+
+    uri: str
+    version: int
+    kind: str  # "item" | "kill"
+
+
+class ArticleRegistry(Protocol):
+    """Stories, versions, publications, quarantine and cursors; safe across processes."""
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (idempotent)."""
+        ...
+
+    def record_raw(
+        self, *, key: str, source: str, sha256: str, size: int, received_at: datetime
+    ) -> bool:
+        """Note a raw object stored; False if it was already known."""
+        ...
+
+    def record_version(
+        self, article: Article, *, raw_key: str | None, received_at: datetime
+    ) -> RecordResult: ...
+
+    def latest(self, uri: str) -> VersionRow | None:
+        """The highest version of a story (whatever arrived last), or None."""
+        ...
+
+    def story_status(self, uri: str) -> str | None:
+        """``canceled`` once any version was a kill (never undone), else the latest's status."""
+        ...
+
+    def quarantine(
+        self, *, raw_key: str, source: str, reason: str, detail: str, at: datetime
+    ) -> None:
+        """Record (or bump the attempts of) a failed raw item."""
+        ...
+
+    def quarantined(
+        self, *, source: str | None = None, reason: str | None = None, limit: int = 100
+    ) -> list[QuarantineRow]: ...
+
+    def mark_replayed(self, raw_key: str) -> None: ...
+
+    def versions_to_write(self, now: datetime, *, limit: int = 1000) -> list[VersionRow]:
+        """Versions not yet written to ``articles/``, whose embargo (if any) is over at ``now``."""
+        ...
+
+    def mark_written(self, uri: str, version: int, key: str) -> None: ...
+
+    def feed_items(self, now: datetime, *, since: datetime | None = None) -> Iterator[VersionRow]:
+        """Each visible story's latest version, newest first, lazily.
+
+        Visible: not canceled, not withheld, embargo over at ``now``; ``since`` bounds age.
+        """
+        ...
+
+    def kills_for(self, partner_id: str, fmt: str) -> list[VersionRow]:
+        """Kill versions of stories that ``partner_id`` ever received in ``fmt``."""
+        ...
+
+    def record_deliveries(
+        self, partner_id: str, fmt: str, deliveries: Iterable[Delivery], at: datetime
+    ) -> int:
+        """Record what a published feed carried; returns how many rows were new."""
+        ...
+
+    def get_cursor(self, source: str) -> str | None: ...
+
+    def set_cursor(self, source: str, value: str) -> None: ...
+
+    def get_checkpoint(self, run_id: str, chunk: str) -> str | None:
+        """How far backfill ``run_id`` got in ``chunk`` (opaque to the registry), or None."""
+        ...
+
+    def set_checkpoint(self, run_id: str, chunk: str, value: str) -> None:
+        """Save a backfill chunk's progress so a killed chunk resumes where it stopped."""
+        ...

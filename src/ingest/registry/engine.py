@@ -1,0 +1,80 @@
+"""Engines the registry can share across processes, and write transactions that retry.
+
+SQLite runs in WAL mode with a busy timeout, and write transactions start with
+``BEGIN IMMEDIATE`` so two writers queue instead of failing halfway through. PostgreSQL
+pre-pings pooled connections. A write that hits a transient error (serialization
+failure, deadlock, dropped connection, locked SQLite file) is rolled back and rerun a
+bounded number of times; because each attempt is one transaction, nothing is recorded twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+T = TypeVar("T")
+
+ATTEMPTS = 5
+_BACKOFF_SECONDS = 0.05
+_SQLITE_BUSY_SECONDS = 30
+_WRITE = "ingest_write"
+# serialization_failure, deadlock_detected, admin_shutdown, connection failures
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "08000", "08003", "08006"})
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` set up for several processes sharing one database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    engine = create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred only).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The same pool, but transactions that take SQLite's write lock when they begin."""
+    return engine.execution_options(**{_WRITE: True})
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """Whether rerunning the whole transaction may succeed."""
+    if exc.connection_invalidated:
+        return True
+    if getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        return True
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
+def transact(engine: Engine, work: Callable[[Connection], T], attempts: int = ATTEMPTS) -> T:
+    """Run ``work`` in one transaction, rerunning it after transient errors."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                return work(connection)
+        except DBAPIError as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            time.sleep(_BACKOFF_SECONDS * attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")

@@ -1,0 +1,154 @@
+"""The registry's tables as SQLAlchemy Core metadata: the current shape the queries use.
+
+Migrations under ``migrations/versions`` build the same shape step by step; a test compares
+the migrated database with this metadata so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+
+from ingest.model import utc
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; SQLite keeps them as naive UTC text that sorts right."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+#: JSON documents; JSONB on PostgreSQL so they are stored compactly and parsed once.
+Document = JSON().with_variant(JSONB(), "postgresql")
+
+metadata = MetaData()
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("uri", String(512), primary_key=True),
+    Column("latest_version", Integer, nullable=False),  # highest version seen, not last arrived
+    Column("status", String(16), nullable=False),  # pub_status of the latest version
+    Column("embargoed_until", UTCDateTime, nullable=True),  # of the latest version
+    Column("feed_at", UTCDateTime, nullable=False),  # when the latest content was created
+    Column("killed", Boolean, nullable=False),  # any version was canceled: forever
+    Column("kill_version", Integer, nullable=True),  # highest canceled version
+    Column("killed_at", UTCDateTime, nullable=True),  # when the first kill was recorded
+    Column("visible", Boolean, nullable=False),  # not killed and latest is usable
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_stories_feed", "visible", "feed_at", "uri"),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("uri", String(512), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),  # Article.content_hash()
+    Column("substance_hash", String(64), nullable=False),  # same, ignoring version numbering
+    Column("status", String(16), nullable=False),
+    Column("embargoed_until", UTCDateTime, nullable=True),
+    Column("version_created", UTCDateTime, nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("raw_key", String(1024), nullable=True),
+    Column("published_key", String(1024), nullable=True),
+    Column("pending", Boolean, nullable=False),  # still to be written to articles/
+    Column("same_as", Integer, nullable=True),  # SAME_CONTENT: the version it repeats
+    Column("signals", Document, nullable=False),
+    Column("ed_note", Text, nullable=True),
+    Column("language", String(35), nullable=True),
+    Column("provider", String(255), nullable=True),
+    Column("country", String(8), nullable=True),
+    Column("products", Document, nullable=False),
+    Column("record", Document, nullable=False),  # Article.to_record()
+    PrimaryKeyConstraint("uri", "version", name="pk_versions"),
+)
+# Only the few versions still to write are indexed, so the writer's queue stays small.
+Index(
+    "ix_versions_pending",
+    versions.c.received_at,
+    postgresql_where=versions.c.pending,
+    sqlite_where=versions.c.pending,
+)
+
+raw_objects = Table(
+    "raw_objects",
+    metadata,
+    Column("key", String(1024), primary_key=True),
+    Column("source", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("partner", String(255), nullable=False),
+    Column("format", String(64), nullable=False),
+    Column("uri", String(512), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),  # item | kill
+    Column("at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("partner", "format", "uri", "version", "kind", name="pk_deliveries"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("raw_key", String(1024), primary_key=True),
+    Column("source", String(255), nullable=False),
+    Column("reason", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("replayed", Boolean, nullable=False),
+    Index("ix_quarantine_last_seen", "last_seen"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("source", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("run_id", String(255), nullable=False),
+    Column("chunk", String(255), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("run_id", "chunk", name="pk_checkpoints"),
+)

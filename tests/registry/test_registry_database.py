@@ -1,0 +1,103 @@
+"""Schema migrations and transient-error handling, against real databases."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, event, inspect, text
+from story_factory import T0, article
+
+from ingest.registry import RecordResult, SQLRegistry, upgrade_database
+from ingest.registry.schema import metadata
+
+TABLES = {
+    "alembic_version",
+    "stories",
+    "versions",
+    "raw_objects",
+    "deliveries",
+    "quarantine",
+    "cursors",
+    "checkpoints",
+}
+
+
+def test_upgrade_builds_schema_from_empty_and_is_idempotent(registry_url: str) -> None:
+    upgrade_database(registry_url)
+    upgrade_database(registry_url)
+    engine = create_engine(registry_url)
+    try:
+        with engine.connect() as conn:
+            assert set(inspect(conn).get_table_names()) == TABLES
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
+                ("0001",)
+            ]
+            # The migrations build exactly what the queries expect.
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_dropped_connection_mid_transaction_is_retried_once_recorded(pg_url: str) -> None:
+    with SQLRegistry(pg_url) as reg:
+        reg.upgrade()
+        killer = create_engine(pg_url)
+        dropped: list[int] = []
+
+        def drop_after_version_insert(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            # Terminate this very session once, right after its version row went in.
+            if statement.startswith("INSERT INTO versions") and not dropped:
+                pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+                with killer.begin() as admin:
+                    admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+                dropped.append(pid)
+
+        event.listen(reg.engine, "after_cursor_execute", drop_after_version_insert)
+        try:
+            assert reg.record_version(article("urn:a", 1), raw_key="r", received_at=T0) == (
+                RecordResult.NEW
+            )
+        finally:
+            event.remove(reg.engine, "after_cursor_execute", drop_after_version_insert)
+            killer.dispose()
+        assert len(dropped) == 1
+        with reg.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM versions")).scalar_one() == 1
+        latest = reg.latest("urn:a")
+        assert latest is not None and latest.version == 1
+
+
+def test_sqlite_writer_waits_for_another_writer(sqlite_url: str) -> None:
+    with SQLRegistry(sqlite_url) as reg:
+        reg.upgrade()
+        other = create_engine(sqlite_url)
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_write_lock() -> None:
+            raw = other.raw_connection()
+            try:
+                raw.execute("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+                locked.set()
+                release.wait(5)
+                time.sleep(0.3)
+                raw.execute("COMMIT")  # type: ignore[attr-defined]
+            finally:
+                raw.close()
+
+        holder = threading.Thread(target=hold_write_lock)
+        holder.start()
+        try:
+            assert locked.wait(5)
+            release.set()
+            result = reg.record_version(article("urn:a", 1), raw_key="r", received_at=T0)
+        finally:
+            holder.join()
+            other.dispose()
+        assert result == RecordResult.NEW
+        assert reg.story_status("urn:a") == "usable"
