@@ -115,6 +115,9 @@ def load(dataset: Path, limit: int | None) -> list[tuple[bytes, dict[str, object
     for path in sorted((dataset / "html").glob("*.html.gz"))[:limit]:
         stem = path.name.split(".")[0]
         truth = json.loads((dataset / "ground-truth" / f"{stem}.json").read_text())
+        if "main_content" not in truth["ground_truth"]:
+            print(f"skipped {stem}: its ground truth has no main_content")
+            continue
         pages.append((gzip.decompress(path.read_bytes()), truth["ground_truth"]))
     return pages
 

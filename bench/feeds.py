@@ -43,29 +43,61 @@ def partners(count: int = 20) -> list[Partner]:
             filters["subjects"] = [SUBJECTS[i % 4][:9]]
         if i % 4 == 3:
             filters["min_urgency"] = 4
-        doc.append({
-            "id": f"partner-{i:02d}", "name": f"Partner {i}", "formats": list(FORMAT_NAMES),
-            "max_items": 100, "max_age": "2d", "filters": filters,
-            "rights": {"providers": ["AFP"] if i % 2 else ["*"], "pictures": i % 3 != 0,
-                       "excluded_usage_terms": ["NO ARCHIVAL USE"] if i % 5 == 0 else []},
-        })
+        doc.append(
+            {
+                "id": f"partner-{i:02d}",
+                "name": f"Partner {i}",
+                "formats": list(FORMAT_NAMES),
+                "max_items": 100,
+                "max_age": "2d",
+                "filters": filters,
+                "rights": {
+                    "providers": ["AFP"] if i % 2 else ["*"],
+                    "pictures": i % 3 != 0,
+                    "excluded_usage_terms": ["NO ARCHIVAL USE"] if i % 5 == 0 else [],
+                },
+            }
+        )
     return parse_partners({"partners": doc})
 
 
 def article(i: int) -> Article:
     created = NOW - timedelta(seconds=30 * i)
     return Article(
-        uri=f"urn:newsml:afp.com:bench:{i:08d}", version=1, version_created=created,
-        first_created=created, urgency=1 + i % 9, language=LANGS[i % 3],
-        headline=f"Story number {i} makes the news", standfirst="A one-line summary.",
+        uri=f"urn:newsml:afp.com:bench:{i:08d}",
+        version=1,
+        version_created=created,
+        first_created=created,
+        urgency=1 + i % 9,
+        language=LANGS[i % 3],
+        headline=f"Story number {i} makes the news",
+        standfirst="A one-line summary.",
         body_html="<p>FRANKFURT (AFP) - First paragraph of the story.</p>"
-                  "<p>Second paragraph, with <strong>emphasis</strong>.</p>" * 3,
-        byline="Anna SMITH", country="DEU", subjects=[Subject(SUBJECTS[i % 4], "subject")],
-        products=["news"], provider=PROVIDERS[i % 4], copyright_notice="© 2026 AFP",
+        "<p>Second paragraph, with <strong>emphasis</strong>.</p>" * 3,
+        byline="Anna SMITH",
+        country="DEU",
+        subjects=[Subject(SUBJECTS[i % 4], "subject")],
+        products=["news"],
+        provider=PROVIDERS[i % 4],
+        copyright_notice="© 2026 AFP",
         usage_terms="NO ARCHIVAL USE" if i % 7 == 0 else None,
-        pictures=[Picture(f"urn:pic:{i}", caption="A picture.", credit="AFP/Getty Images",
-                          renditions=[Rendition("hd", f"https://media.example.com/{i}.jpg",
-                                                "image/jpeg", 3000, 2000, 2_000_000)])],
+        pictures=[
+            Picture(
+                f"urn:pic:{i}",
+                caption="A picture.",
+                credit="AFP/Getty Images",
+                renditions=[
+                    Rendition(
+                        "hd",
+                        f"https://media.example.com/{i}.jpg",
+                        "image/jpeg",
+                        3000,
+                        2000,
+                        2_000_000,
+                    )
+                ],
+            )
+        ],
     )
 
 
@@ -81,17 +113,43 @@ def bulk_load(db: Path, count: int) -> None:
             assert a.version_created is not None
             at = a.version_created.replace(tzinfo=None).strftime(SQLITE_TIME)
             stories.append((a.uri, 1, "usable", None, at, 0, None, None, 1, at))
-            versions.append((a.uri, 1, f"{i:064d}", f"{i:064d}", "usable", None, at, at,
-                             None, None, 0, None, "[]", None, a.language, a.provider,
-                             a.country, '["news"]', json.dumps(a.to_record())))
-        conn.executemany("INSERT INTO stories (uri, latest_version, status, embargoed_until, "
-                         "feed_at, killed, kill_version, killed_at, visible, updated_at) "
-                         "VALUES (?,?,?,?,?,?,?,?,?,?)", stories)
-        conn.executemany("INSERT INTO versions (uri, version, content_hash, substance_hash, "
-                         "status, embargoed_until, version_created, received_at, raw_key, "
-                         "published_key, pending, same_as, signals, ed_note, language, "
-                         "provider, country, products, record) "
-                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", versions)
+            versions.append(
+                (
+                    a.uri,
+                    1,
+                    f"{i:064d}",
+                    f"{i:064d}",
+                    "usable",
+                    None,
+                    at,
+                    at,
+                    None,
+                    None,
+                    0,
+                    None,
+                    "[]",
+                    None,
+                    a.language,
+                    a.provider,
+                    a.country,
+                    '["news"]',
+                    json.dumps(a.to_record()),
+                )
+            )
+        conn.executemany(
+            "INSERT INTO stories (uri, latest_version, status, embargoed_until, "
+            "feed_at, killed, kill_version, killed_at, visible, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            stories,
+        )
+        conn.executemany(
+            "INSERT INTO versions (uri, version, content_hash, substance_hash, "
+            "status, embargoed_until, version_created, received_at, raw_key, "
+            "published_key, pending, same_as, signals, ed_note, language, "
+            "provider, country, products, record) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            versions,
+        )
     conn.commit()
     conn.close()
 
@@ -99,8 +157,7 @@ def bulk_load(db: Path, count: int) -> None:
 def rebuild(db: Path, store: LocalObjectStore, contracts: list[Partner]) -> tuple[float, int]:
     with open_registry(f"sqlite:///{db}") as registry:
         started = time.perf_counter()
-        written = sum(len(build_partner_feeds(registry, store, p, NOW).written)
-                      for p in contracts)
+        written = sum(len(build_partner_feeds(registry, store, p, NOW).written) for p in contracts)
         return time.perf_counter() - started, written
 
 
@@ -120,15 +177,20 @@ def main() -> None:
             cold, cold_written = rebuild(db, store, contracts)
             warm, warm_written = rebuild(db, store, contracts)
             rows.append((count, load, cold, cold_written, warm, warm_written))
-    print(f"{len(contracts)} partners x {len(FORMAT_NAMES)} formats x <=100 items, "
-          "SQLite registry, local object store")
-    print(f"{'stories':>10} {'load s':>8} {'cold s':>8} {'written':>8} {'warm s':>8} "
-          f"{'written':>8}")
+    print(
+        f"{len(contracts)} partners x {len(FORMAT_NAMES)} formats x <=100 items, "
+        "SQLite registry, local object store"
+    )
+    print(
+        f"{'stories':>10} {'load s':>8} {'cold s':>8} {'written':>8} {'warm s':>8} {'written':>8}"
+    )
     for count, load, cold, cw, warm, ww in rows:
         print(f"{count:>10,} {load:>8.1f} {cold:>8.2f} {cw:>8} {warm:>8.2f} {ww:>8}")
     if len(rows) > 1:
-        print(f"ratio largest/smallest: cold {rows[-1][2] / rows[0][2]:.2f}x, "
-              f"warm {rows[-1][4] / rows[0][4]:.2f}x (target: < 2 s, ratio ~1)")
+        print(
+            f"ratio largest/smallest: cold {rows[-1][2] / rows[0][2]:.2f}x, "
+            f"warm {rows[-1][4] / rows[0][4]:.2f}x (target: < 2 s, ratio ~1)"
+        )
 
 
 if __name__ == "__main__":

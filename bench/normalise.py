@@ -69,7 +69,9 @@ def rate(step: Callable[[bytes], None], data: list[bytes]) -> float:
 
 def main(count: int) -> None:
     print("items/s: parse -> to_ninjs -> validate_ninjs; 'no-validate' leaves out the last step")
-    print(f"{'format':<14}{'items':>8}{'items/s':>10}{'no-validate':>13}{'floor/s':>10}{'ratio':>8}")
+    print(
+        f"{'format':<14}{'items':>8}{'items/s':>10}{'no-validate':>13}{'floor/s':>10}{'ratio':>8}"
+    )
     for fmt in TEMPLATES:
         data = items(fmt, count)
         ours = rate(normalise(fmt), data)

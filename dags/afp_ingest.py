@@ -7,6 +7,7 @@ from typing import Any
 
 from airflow.sdk import dag, get_current_context, task
 
+from ingest.alerts import IdleSourcesNotifier, IngestAlertNotifier, run_deadline
 from ingest.assets import ARTICLES
 
 DOC = """
@@ -32,7 +33,11 @@ Backfill a past window with `airflow backfill create --dag-id afp_ingest --from-
     tags=["ingest", "afp"],
     doc_md=DOC,
     default_args={"owner": "ingest", "retries": 2, "retry_delay": timedelta(minutes=1),
-                  "retry_exponential_backoff": True},
+                  "retry_exponential_backoff": True,
+                  "on_failure_callback": IngestAlertNotifier("failed"),
+                  "on_retry_callback": IngestAlertNotifier("up for retry")},
+    on_success_callback=IdleSourcesNotifier(),
+    deadline=run_deadline(timedelta(minutes=30)),
 )
 def afp_ingest() -> None:
     @task
@@ -42,19 +47,20 @@ def afp_ingest() -> None:
         runtime().registry.upgrade()
 
     @task
-    def list_drop_chunks(chunk_size: int = 200) -> list[list[str]]:
+    def list_drop_chunks(chunk_size: int = 200) -> list[list[list[str]]]:
         from ingest.airflow_support import run_time, runtime
         from ingest.pipeline import list_drop_chunks
 
         return list_drop_chunks(runtime(), now=run_time(get_current_context()),
                                 chunk_size=chunk_size)
 
-    @task(outlets=[ARTICLES], map_index_template="{{ task.op_kwargs['keys'][0] }}")
-    def ingest_drop_chunk(keys: list[str]) -> dict[str, Any]:
+    @task(outlets=[ARTICLES], map_index_template="{{ task.op_kwargs['files'][0][0] }}")
+    def ingest_drop_chunk(files: list[list[str]]) -> dict[str, Any]:
         from ingest.airflow_support import run_time, runtime
-        from ingest.pipeline import ingest_drop_keys
+        from ingest.pipeline import ingest_drop_files
 
-        return ingest_drop_keys(runtime(), keys, now=run_time(get_current_context())).to_dict()
+        now = run_time(get_current_context())
+        return ingest_drop_files(runtime(), files, now=now).to_dict()
 
     @task(pool="afp_api", outlets=[ARTICLES])
     def ingest_afp_api_window() -> dict[str, Any]:
@@ -83,7 +89,7 @@ def afp_ingest() -> None:
     ready = prepare()
     chunks = list_drop_chunks()
     ready >> chunks
-    reports = ingest_drop_chunk.expand(keys=chunks)
+    reports = ingest_drop_chunk.expand(files=chunks)
     api = ingest_afp_api_window()
     ready >> api
     summarise(reports, api)

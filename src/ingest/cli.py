@@ -7,10 +7,10 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.config import Settings
 
 from ingest.errors import IngestError, Reason
 from ingest.parsers import FORMATS, parse_bytes
@@ -50,11 +50,11 @@ def _parse_path(path: Path, fmt: str) -> list[ParseOutcome]:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Bring the registry's schema to the newest migration (``alembic upgrade head``)."""
-    from ingest.registry import upgrade_database
+    from ingest.runtime import Runtime
 
-    settings = Settings.from_env()
-    upgrade_database(settings.registry_url)
-    print(f"registry at {_redact(settings.registry_url)} is at the newest schema")
+    rt = Runtime.from_env()
+    rt.registry.upgrade()
+    print(f"registry at {_redact(rt.settings.registry_url)} is at the newest schema")
     return 0
 
 
@@ -82,6 +82,50 @@ def cmd_status(args: argparse.Namespace) -> int:
         for key in keys:
             print(f"    {rt.store.uri_for(key)}")
     return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Load an archive like the ``archive_backfill`` DAG, with progress on stderr."""
+    from datetime import UTC, datetime
+
+    from ingest.backfill import BackfillRequest, ChunkOptions, run_backfill, summary_lines
+    from ingest.progress import Progress
+    from ingest.runtime import Runtime
+    from ingest.sources.afp_api import AFPAPIConfig
+
+    request = BackfillRequest(
+        source=args.source, start=args.start, end=args.end, fmt=args.format,
+        chunk_size=args.chunk_size, reprocess=args.reprocess, publish=args.publish,
+        run_id=args.run_id,
+    )
+    rt = Runtime.from_env()
+    afp = AFPAPIConfig.from_env() if request.source.startswith("afp-api:") else None
+    progress = Progress(sys.stderr)
+    result = run_backfill(
+        rt, request, now=datetime.now(UTC), dry_run=args.dry_run,
+        options=ChunkOptions(max_item_bytes=rt.settings.max_item_bytes, afp_config=afp),
+        on_start=lambda plan: progress.start(plan.objects),
+        on_object=lambda done: progress.advance(
+            items=done.raw_items, errors=sum(done.quarantined.values())
+        ),
+    )
+    if not args.dry_run:
+        progress.close()
+    for line in summary_lines(result.plan, result.report, dry_run=args.dry_run):
+        print(line)
+    return 0
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """Check every raw object is a version, a recorded duplicate or quarantined; 1 on a gap."""
+    from ingest.reconcile import reconcile
+    from ingest.runtime import Runtime
+
+    rt = Runtime.from_env()
+    report = reconcile(rt.registry, rt.store)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
 
 
 def _stripped_counts(rt: Runtime) -> Counter[str]:
@@ -113,6 +157,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="what is registered, quarantined and published")
     status.set_defaults(handler=cmd_status)
+
+    reconcile = commands.add_parser("reconcile", help="account for every raw object stored")
+    reconcile.set_defaults(handler=cmd_reconcile)
+
+    backfill = commands.add_parser("backfill", help="load an archive (s3://, file://, afp-api:)")
+    backfill.add_argument("source", help="s3://bucket/prefix, file:///dir or afp-api:")
+    backfill.add_argument("--from", dest="start", type=date.fromisoformat, metavar="DATE")
+    backfill.add_argument("--to", dest="end", type=date.fromisoformat, metavar="DATE")
+    backfill.add_argument("--format", default="auto", choices=("auto", *FORMATS))
+    backfill.add_argument("--chunk-size", type=int, default=500, metavar="N")
+    backfill.add_argument("--reprocess", action="store_true", help="re-normalise seen items")
+    backfill.add_argument("--publish", action="store_true", help="syndicate to partners")
+    backfill.add_argument("--dry-run", action="store_true", help="list and count only")
+    backfill.add_argument("--run-id", help="backfill id (default: derived from the arguments)")
+    backfill.set_defaults(handler=cmd_backfill)
     return parser
 
 

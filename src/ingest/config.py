@@ -43,7 +43,7 @@ class Settings:
             watchlist_file=Path(
                 env.get("INGEST_WATCHLIST_FILE", project / "config/watchlist.yaml")
             ),
-            drop_url=env.get("INGEST_DROP_URL") or (project / "samples").as_uri(),
+            drop_url=env.get("INGEST_DROP_URL") or (home / "drop").as_uri(),
             drop_settle_seconds=_whole(env, "INGEST_DROP_SETTLE_SECONDS", 60, minimum=0),
             max_item_bytes=_whole(env, "INGEST_MAX_ITEM_BYTES", 20_000_000, minimum=1),
         )

@@ -7,6 +7,7 @@ failure becomes a quarantine row with a reason, and the batch goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -26,6 +27,7 @@ from ingest.publish.objectstore import ObjectStore
 from ingest.publish.partners import load_partners
 from ingest.registry.api import ArticleRegistry, RecordResult
 from ingest.sources.base import RawItem, SourceFailure
+from ingest.sources.drop import DropFolderSource, PendingFile
 from ingest.validate import validate_ninjs
 
 if TYPE_CHECKING:
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from ingest.sources.afp_api import AFPAPIConfig
 
 log = logging.getLogger(__name__)
+
+SKIPPED = "skipped"  # a result count: a known raw object left alone (``skip_known``)
 
 
 def raw_key(item: RawItem, received_at: datetime) -> str:
@@ -63,9 +67,9 @@ class IngestReport:
         return {
             "raw_items": self.raw_items,
             "raw_new": self.raw_new,
-            "results": dict(self.results),
-            "quarantined": dict(self.quarantined),
-            "stripped": dict(self.stripped),
+            "results": {str(k): v for k, v in self.results.items()},
+            "quarantined": {str(k): v for k, v in self.quarantined.items()},
+            "stripped": {str(k): v for k, v in self.stripped.items()},
         }
 
     @classmethod
@@ -84,8 +88,14 @@ def ingest_items(
     store: ObjectStore,
     received_at: datetime,
     max_item_bytes: int = 20_000_000,
+    syndicate: bool = True,
+    skip_known: bool = False,
 ) -> IngestReport:
-    """Store each raw item, parse it, validate it and record its versions in the registry."""
+    """Store each raw item, parse it, validate it and record its versions in the registry.
+
+    ``syndicate=False`` records versions partners must not get (archive loads);
+    ``skip_known`` leaves a raw object the registry already knew unparsed (result ``skipped``).
+    """
     report = IngestReport()
     for item in items:
         if isinstance(item, SourceFailure):
@@ -98,7 +108,7 @@ def ingest_items(
         report.merge(
             ingest_one(
                 item, registry=registry, store=store, received_at=received_at,
-                max_item_bytes=max_item_bytes,
+                max_item_bytes=max_item_bytes, syndicate=syndicate, skip_known=skip_known,
             )
         )
     return report
@@ -111,6 +121,8 @@ def ingest_one(
     store: ObjectStore,
     received_at: datetime,
     max_item_bytes: int,
+    syndicate: bool = True,
+    skip_known: bool = False,
 ) -> IngestReport:
     report = IngestReport(raw_items=1)
     key = raw_key(item, received_at)
@@ -121,6 +133,9 @@ def ingest_one(
             size=len(item.data), received_at=received_at,
         )
     )
+    if skip_known and not report.raw_new:
+        report.results[SKIPPED] += 1
+        return report
     try:
         outcomes = list(
             parse_bytes(item.data, source=item.name, fmt=item.fmt, max_bytes=max_item_bytes)
@@ -136,7 +151,7 @@ def ingest_one(
         if isinstance(outcome, ParseFailure):
             _quarantine(registry, key, item, outcome, received_at, report)
         else:
-            _record(registry, store, key, item, outcome, received_at, report)
+            _record(registry, store, key, item, outcome, received_at, report, syndicate)
     return report
 
 
@@ -152,7 +167,7 @@ def _quarantine(
 
 def _record(
     registry: ArticleRegistry, store: ObjectStore, key: str, item: RawItem,
-    parsed: ParsedItem, at: datetime, report: IngestReport,
+    parsed: ParsedItem, at: datetime, report: IngestReport, syndicate: bool,
 ) -> None:
     article = parsed.article
     try:
@@ -160,7 +175,7 @@ def _record(
     except IngestError as exc:
         _quarantine(registry, key, item, ParseFailure(exc.reason, exc.detail), at, report)
         return
-    result = registry.record_version(article, raw_key=key, received_at=at)
+    result = registry.record_version(article, raw_key=key, received_at=at, syndicate=syndicate)
     report.results[result] += 1
     if result is RecordResult.NEW:
         report.stripped.update(s.kind for s in parsed.stripped)
@@ -206,6 +221,50 @@ def log_summary(report: IngestReport) -> None:
 # Use cases over a Runtime: what DAG tasks and CLI commands call.
 
 
+def drop_source(rt: Runtime, now: datetime) -> DropFolderSource:
+    return DropFolderSource(
+        rt.settings.drop_url, cursors=rt.registry, now=now,
+        settle_seconds=rt.settings.drop_settle_seconds,
+    )
+
+
+def list_drop_chunks(rt: Runtime, *, now: datetime, chunk_size: int) -> list[list[list[str]]]:
+    """The drop folder's ready files as chunks of ``[key, state]`` pairs, for mapped tasks."""
+    chunks: list[list[list[str]]] = []
+    for file in drop_source(rt, now).pending():
+        if not chunks or len(chunks[-1]) >= chunk_size:
+            chunks.append([])
+        chunks[-1].append([file.key, file.state])
+    return chunks
+
+
+def ingest_drop_files(rt: Runtime, files: list[list[str]], *, now: datetime) -> IngestReport:
+    """Ingest one chunk of listed drop files; each is marked done once its items are in."""
+    taken = drop_source(rt, now).take(PendingFile(key, state) for key, state in files)
+    return ingest_items(
+        taken, registry=rt.registry, store=rt.store, received_at=now,
+        max_item_bytes=rt.settings.max_item_bytes,
+    )
+
+
+def ingest_web(rt: Runtime, *, now: datetime) -> IngestReport:
+    """Fetch what is new or changed on the watch list and ingest it; failed URLs are quarantined."""
+    from ingest.sources.watchlist import load_watchlist
+    from ingest.sources.web import CursorFetchState, Fetcher, WebSource
+
+    watchlist = load_watchlist(rt.settings.watchlist_file)
+    with Fetcher(watchlist.fetch) as fetcher:
+        source = WebSource(watchlist, fetcher, CursorFetchState(rt.registry))
+        report = ingest_items(
+            source.fetch(), registry=rt.registry, store=rt.store, received_at=now,
+            max_item_bytes=rt.settings.max_item_bytes,
+        )
+    failures = [SourceFailure(source.source, url, exc.reason, exc.detail)
+                for url, exc in source.failures]
+    report.merge(ingest_items(failures, registry=rt.registry, store=rt.store, received_at=now))
+    return report
+
+
 def ingest_afp_window(
     rt: Runtime, config: AFPAPIConfig, *, start: datetime, end: datetime
 ) -> IngestReport:
@@ -242,4 +301,4 @@ def publish_partner(rt: Runtime, partner_id: str, *, now: datetime) -> dict[str,
     if partner_id not in partners:
         raise KeyError(f"partner {partner_id!r} is not in {rt.settings.partners_file}")
     result = build_partner_feeds(rt.registry, rt.store, partners[partner_id], now)
-    return result.to_dict()
+    return dataclasses.asdict(result)

@@ -22,8 +22,20 @@ class Runtime:
 
     @cached_property
     def registry(self) -> SQLRegistry:
+        self.settings.home.mkdir(parents=True, exist_ok=True)  # the default SQLite file lives here
         return open_registry(self.settings.registry_url)
 
     @cached_property
     def store(self) -> ObjectStore:
         return open_store(self.settings.store_url)
+
+    def close(self) -> None:
+        """Release the registry's connections, if they were ever opened."""
+        if "registry" in self.__dict__:
+            self.registry.close()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

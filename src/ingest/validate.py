@@ -1,4 +1,9 @@
-"""ninjs 3.1 validation against the official IPTC schema shipped in the package."""
+"""ninjs 3.1 validation against the official IPTC schema shipped in the package.
+
+jsonschema-rs (a Rust JSON Schema engine) validates with formats checked (``date-time``,
+``uri``) at about a microsecond a document, so validating every version on the way in and
+again on the way out costs nothing next to parsing.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+import jsonschema_rs
 
 from ingest.errors import IngestError, Reason
 
@@ -24,28 +28,29 @@ def load_schema(relative: str) -> dict[str, Any]:
 
 
 @cache
-def ninjs_validator() -> Draft202012Validator:
-    """The validator, built once: the schema with format checking on.
+def ninjs_validator() -> jsonschema_rs.Draft202012Validator:
+    """The validator, built once, offline, with format checking on.
 
     The schema refers to GeoJSON's schema by URL for place geometry; ingest never fetches
     at run time, so that URL resolves to a local stand-in requiring a JSON object.
     """
-    geojson = Resource.from_contents(
-        {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
-    )
-    registry: Registry[Any] = Registry().with_resource(GEOJSON_URI, geojson)
-    return Draft202012Validator(
+    geojson = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
+    return jsonschema_rs.Draft202012Validator(
         load_schema(NINJS_SCHEMA),
-        registry=registry,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
+        validate_formats=True,
+        registry=jsonschema_rs.Registry([(GEOJSON_URI, geojson)]),
+        offline=True,
     )
 
 
 def ninjs_errors(document: dict[str, Any]) -> list[str]:
     """Every schema violation of ``document``, as ``path: message`` lines."""
+    validator = ninjs_validator()
+    if validator.is_valid(document):
+        return []
     return [
-        f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
-        for err in ninjs_validator().iter_errors(document)
+        f"{'/'.join(str(p) for p in err.instance_path) or '(root)'}: {err.message}"
+        for err in validator.iter_errors(document)
     ]
 
 

@@ -101,7 +101,8 @@ def test_photo_credit_lines(line: str, credit: str, by: str | None, holder: str)
 
 def test_sentences_are_not_credits() -> None:
     assert credits.parse_photo_credit("Reuters reported the deal on Monday.") is None
-    assert credits.parse_copyright("Copyright law was the subject of a long debate in parliament.") is None
+    debate = "Copyright law was the subject of a long debate in parliament."
+    assert credits.parse_copyright(debate) is None
 
 
 def test_attributions() -> None:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from story_factory import T0, article
 
+from ingest.model import PubStatus
 from ingest.registry import SQLRegistry, open_registry
 
 WORKERS = 3
@@ -27,7 +28,7 @@ def _work(url: str, seed: int, start: Any, results: Any) -> None:
     with SQLRegistry(url) as reg:
         start.wait()
         for s, v in jobs:
-            status = "canceled" if s in KILLED and v == 4 else "usable"
+            status: PubStatus = "canceled" if s in KILLED and v == 4 else "usable"
             result = reg.record_version(
                 article(f"urn:{s}", v, status), raw_key=f"raw/{seed}", received_at=T0
             )

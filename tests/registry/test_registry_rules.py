@@ -149,6 +149,7 @@ def test_withheld_leaves_feed_without_a_kill(registry: SQLRegistry) -> None:
 def test_feed_newest_first_in_pages_and_since(
     registry: SQLRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(sql, "FEED_FIRST_PAGE", 1)
     monkeypatch.setattr(sql, "FEED_PAGE", 2)
     for i in range(5):
         record(registry, article(f"urn:{i}", 1, created=T0 + timedelta(hours=i)))

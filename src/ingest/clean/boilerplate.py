@@ -139,9 +139,9 @@ def classify_blocks(texts: Sequence[str]) -> list[str | None]:
     spread = list(kinds)
     for i in range(1, len(kinds) - 1):
         kind = kinds[i - 1]
-        if kinds[i] is None and kind is not None and kinds[i + 1] == kind:
-            if len(texts[i]) <= PHRASE_MAX_CHARS:
-                spread[i] = kind
+        enclosed = kinds[i] is None and kind is not None and kinds[i + 1] == kind
+        if enclosed and len(texts[i]) <= PHRASE_MAX_CHARS:
+            spread[i] = kind
     return spread
 
 

@@ -8,6 +8,7 @@ their own ``creditLine`` and ``medias`` (the renditions).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from ingest.parsers.identity import (
     signals,
     urgency,
     uri_from_uno,
+    version_number,
 )
 from ingest.parsers.outcomes import each_item
 
@@ -36,6 +38,7 @@ _STATUSES: dict[str, PubStatus] = {
     "usable": "usable", "embargoed": "usable", "withheld": "withheld", "canceled": "canceled",
     "cancelled": "canceled",
 }
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _TYPES = frozenset({"text", "picture", "video", "audio", "graphic", "composite"})
 
 
@@ -46,13 +49,24 @@ class AFPAPIParser:
 
     def parse(self, raw: bytes, *, source: str) -> Iterator[ParseOutcome]:
         try:
-            data = json.loads(raw.decode("utf-8-sig"))
+            text = raw.decode("utf-8-sig")
+            data = json.loads(text)
         except UnicodeDecodeError as exc:
             raise IngestError(Reason.BAD_ENCODING, f"not UTF-8: {exc}") from None
         except ValueError as exc:
             raise IngestError(Reason.MALFORMED_JSON, str(exc)) from None
+        if _SURROGATE_ESCAPE.search(text):
+            _refuse_lone_surrogates(data)
         docs, many = _docs(data)
         yield from each_item(docs, _article, _ref, many=many)
+
+
+def _refuse_lone_surrogates(data: Any) -> None:
+    """JSON may escape half a surrogate pair (``"\\ud800"``): text no UTF-8 can store."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise IngestError(Reason.BAD_ENCODING, f"lone surrogate in JSON text: {exc}") from None
 
 
 def _docs(data: Any) -> tuple[list[Any], bool]:
@@ -85,7 +99,7 @@ def _article(doc: Any) -> ParsedItem:
         value = _str(doc, key)
         if value:
             alt_ids[role] = value
-    version = integer(doc.get("revision"), "revision") or 1
+    version = version_number(doc.get("revision"), "revision")
     status = (_str(doc, "status") or "Usable").lower()
     if status not in _STATUSES:
         raise IngestError(Reason.INVALID_FIELD, f"{uno}: unknown status {status!r}")

@@ -30,6 +30,7 @@ from ingest.parsers.identity import (
     picture_rights,
     signals,
     urgency,
+    version_number,
 )
 from ingest.parsers.outcomes import each_item
 from ingest.xmlsafe import parse_xml
@@ -73,7 +74,7 @@ def _article(item: etree._Element, products: list[str], priority: str | None) ->
     if ident is None or not date_id or not item_id:
         raise IngestError(Reason.MISSING_ID, "NewsItem has no DateId/NewsItemId")
     provider_id = _text(ident, "ProviderId") or "afp.com"
-    version = integer(_text(ident, "RevisionId"), "RevisionId") or 1
+    version = version_number(_text(ident, "RevisionId"), "RevisionId")
     alt_ids = afp_ids(date_id, item_id)
     public_id = _text(ident, "PublicIdentifier")
     if public_id:

@@ -51,11 +51,16 @@ KEEP_LINK_DENSITY = 0.5
 MAX_FURNITURE_SHARE = 0.3
 MAX_DEPTH = 200
 MAX_CONTROL_CHARS = 200
+# A furniture-marked element with this many paragraphs of this length is kept: the page
+# left a header or nav unclosed around the article. Comments are removed regardless.
+PROSE_CHARS = 150
+PROSE_PARAGRAPHS = 3
+ALWAYS_FURNITURE = frozenset({"", "comments_prompt"})
 
 SENTENCE_ENDS = (".", "!", "?", ":", '"', "”", "»", ")")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]{2,40})""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
 _TITLE_SPLIT = re.compile(r"\s+[|–—·»:-]\s+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -286,13 +291,26 @@ def _strip_furniture(body: etree._Element) -> list[Stripped]:
         if any(a in removed for a in el.iterancestors()):
             continue
         text = _text(_content(el))
-        if len(text) > MAX_FURNITURE_SHARE * total:
+        if len(text) > MAX_FURNITURE_SHARE * total or (kind not in ALWAYS_FURNITURE and _prose(el)):
             continue
         removed.add(el)
         if kind and text:
             report.append(audit(kind, text))
         _remove(el)
     return report
+
+
+def _prose(el: etree._Element) -> bool:
+    """Whether an element holds article prose: several long paragraphs with few links."""
+    count = 0
+    for paragraph in el.iter("p"):
+        text = _text(_content(paragraph))
+        links = sum(len(_content(a)) for a in paragraph.iter("a"))
+        if len(text) >= PROSE_CHARS and links < MAX_LINK_DENSITY * len(text):
+            count += 1
+            if count >= PROSE_PARAGRAPHS:
+                return True
+    return False
 
 
 def _units(body: etree._Element) -> list[_Unit]:
@@ -312,13 +330,13 @@ def _units(body: etree._Element) -> list[_Unit]:
             units.append(_Unit(el, "p", text, min(links, len(text)), whole=False))
 
     def walk(el: etree._Element, depth: int) -> None:
-        if el.tag in ("figure", "figcaption"):
+        if el.tag == "figcaption" or (el.tag == "figure" and el.find(".//table") is None):
             return
         if el not in with_blocks or depth > MAX_DEPTH:
             text = _text(_content(el))
             if text:
                 links = sum(len(_text(_content(a))) for a in el.iter("a"))
-                units.append(_Unit(el, el.tag, text, min(links, len(text)), whole=True))
+                units.append(_Unit(el, str(el.tag), text, min(links, len(text)), whole=True))
             return
         parts = [el.text or ""]
         links = 0

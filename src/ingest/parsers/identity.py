@@ -20,6 +20,7 @@ _AFP_UNO = re.compile(r"^newsml\.afp\.com\.(?P<date>[0-9TZ]+)\.(?P<item>.+)$", r
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _WS = re.compile(r"\s+")
 SIGNALS = ("update", "correction")
+MAX_VERSION = 2**31 - 1  # the registry keeps versions in a 32-bit integer column
 
 
 def afp_uri(date_id: str, item_id: str) -> str:
@@ -97,6 +98,14 @@ def integer(value: str | int | None, field: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         raise IngestError(Reason.INVALID_FIELD, f"{field}: not a number: {value!r:.40}") from None
+
+
+def version_number(value: str | int | None, field: str) -> int:
+    """A revision number: absent or 0 is 1; below 1 or past ``MAX_VERSION`` is refused."""
+    number = integer(value, field) or 1
+    if not 1 <= number <= MAX_VERSION:
+        raise IngestError(Reason.INVALID_FIELD, f"{field}: out of range: {str(number)[:40]}")
+    return number
 
 
 def country_code(value: str | None) -> str | None:

@@ -27,6 +27,7 @@ from ingest.parsers.identity import (
     signals,
     urgency,
     uri_from_guid,
+    version_number,
 )
 from ingest.parsers.outcomes import each_item
 from ingest.xmlsafe import parse_xml
@@ -128,7 +129,7 @@ def _common(item: etree._Element) -> Article:
     uri, alt_ids = uri_from_guid(guid)
     meta = item.find(_CONTENT_META)
     cm = meta if meta is not None else etree.Element("contentMeta")
-    version = integer(item.get("version"), "version") or 1
+    version = version_number(item.get("version"), "version")
     headlines = item.findall(_p("contentMeta/headline"))
     located = cm.find(_LOCATED)
     return Article(

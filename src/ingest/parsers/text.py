@@ -36,15 +36,17 @@ _DATELINE = re.compile(
 )
 _LEAD_CAPS = re.compile(r"^(?:[A-ZÀ-Ý'’-]{2,}\s+){2,}")
 _WORD = re.compile(r"\w+")
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to in is that for with was on as are by it from have".split()),
-    "fr": frozenset("le la les des et est une du dans pour que qui sur pas au avec".split()),
-    "de": frozenset("der die und das ist nicht ein eine mit den von zu sich auf für".split()),
-    "es": frozenset("el la los las que del y en por con una para es se lo".split()),
-    "it": frozenset("il di che la per non gli una del della sono con le è".split()),
-    "pt": frozenset("o os da do que em para com uma não dos das por se".split()),
-    "nl": frozenset("de het een en van is dat op te niet met voor zijn".split()),
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_COMMON_WORDS = {
+    "en": "the and of to in is that for with was on as are by it from have",
+    "fr": "le la les des et est une du dans pour que qui sur pas au avec",
+    "de": "der die und das ist nicht ein eine mit den von zu sich auf für",
+    "es": "el la los las que del y en por con una para es se lo",
+    "it": "il di che la per non gli una del della sono con le è",
+    "pt": "o os da do que em para com uma não dos das por se",
+    "nl": "de het een en van is dat op te niet met voor zijn",
 }
+_STOPWORDS = {lang: frozenset(words.split()) for lang, words in _COMMON_WORDS.items()}
 
 
 @dataclass(slots=True)
@@ -76,9 +78,9 @@ def decode(raw: bytes, declared: str | None = None) -> str:
     """Bytes -> text: BOM, then the declared charset, then UTF-8, then detection."""
     if len(raw) > MAX_PAGE_BYTES:
         raise IngestError(Reason.TOO_LARGE, f"{len(raw)} bytes")
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+    for bom, bom_codec in _BOMS:
         if raw.startswith(bom):
-            return raw.decode(codec, errors="replace").lstrip("\ufeff")
+            return raw.decode(bom_codec, errors="replace").lstrip("\ufeff")
     for codec in (declared, "utf-8"):
         if codec:
             try:

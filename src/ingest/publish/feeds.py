@@ -64,18 +64,23 @@ def build_partner_feeds(
         kills = kill_entries(registry, partner, name, now)
         entries = sorted([*kills, *current], key=lambda e: (e.updated, e.id), reverse=True)
         result.kills[name] = len(kills)
-        archive_entries: list[Entry] = []
         prev = None
         if name in pending_days:
-            archive_entries, prev = _write_archives(
-                store, partner, fmt, [*current, *older], pending_days[name], result
-            )
+            prev = _write_archives(registry, store, partner, fmt, [*current, *older],
+                                   pending_days[name], now, result)
         meta = _meta(partner, fmt.filename, entries, prev_archive=prev)
-        _publish(store, partner.prefix + fmt.filename, fmt.render(meta, entries),
-                 fmt.content_type, FEED_CACHE_CONTROL, result)
+        data = fmt.render(meta, entries)
+        key = partner.prefix + fmt.filename
+        if _unchanged(store, key, data):
+            result.unchanged.append(key)
+            continue
+        # Deliveries first: if the write then fails, a partner may later get a kill for a
+        # story it never saw (harmless), never miss one for a story it did see.
         result.new_deliveries += registry.record_deliveries(
-            partner.id, name, _deliveries([*entries, *archive_entries]), now
+            partner.id, name, _deliveries(entries), now
         )
+        store.put(key, data, content_type=fmt.content_type, cache_control=FEED_CACHE_CONTROL)
+        result.written.append(key)
     return result
 
 
@@ -126,15 +131,10 @@ def _meta(partner: Partner, filename: str, entries: list[Entry], *,
     )
 
 
-def _publish(store: ObjectStore, key: str, data: bytes, content_type: str,
-             cache_control: str, result: FeedResult) -> None:
-    """Replace ``key`` atomically unless it already holds exactly these bytes."""
+def _unchanged(store: ObjectStore, key: str, data: bytes) -> bool:
+    """True when ``key`` already holds exactly ``data`` (its ETag is the MD5 of the bytes)."""
     info = store.head(key)
-    if info is not None and info.etag == hashlib.md5(data, usedforsecurity=False).hexdigest():
-        result.unchanged.append(key)
-        return
-    store.put(key, data, content_type=content_type, cache_control=cache_control)
-    result.written.append(key)
+    return info is not None and info.etag == hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 # -- RFC 5005 archives ----------------------------------------------------------------------
@@ -169,12 +169,11 @@ def _day_start(day: date) -> datetime:
 
 
 def _write_archives(
-    store: ObjectStore, partner: Partner, fmt: FeedFormat, entries: list[Entry],
-    days: list[date], result: FeedResult,
-) -> tuple[list[Entry], str | None]:
-    """Write the pending archive pages, oldest first; return their entries and the newest link."""
+    registry: ArticleRegistry, store: ObjectStore, partner: Partner, fmt: FeedFormat,
+    entries: list[Entry], days: list[date], now: datetime, result: FeedResult,
+) -> str | None:
+    """Write the pending archive pages, oldest first; return the newest page's URL."""
     existing = _existing_archive_days(store, partner, fmt.name)
-    written: list[Entry] = []
     for day in days:
         on_day = [e for e in entries if e.updated.date() == day]
         if not on_day:
@@ -183,12 +182,14 @@ def _write_archives(
         prev = partner.url_for(_archive_name(fmt.name, before[-1])) if before else None
         meta = _meta(partner, _archive_name(fmt.name, day), on_day, prev_archive=prev,
                      current_url=partner.url_for(fmt.filename))
-        _publish(store, partner.prefix + _archive_name(fmt.name, day), fmt.render(meta, on_day),
-                 fmt.content_type, ARCHIVE_CACHE_CONTROL, result)
+        data = fmt.render(meta, on_day)
+        result.new_deliveries += registry.record_deliveries(
+            partner.id, fmt.name, _deliveries(on_day), now)
+        key = partner.prefix + _archive_name(fmt.name, day)
+        store.put(key, data, content_type=fmt.content_type, cache_control=ARCHIVE_CACHE_CONTROL)
+        result.written.append(key)
         existing = sorted([*existing, day])
-        written.extend(on_day)
-    newest = partner.url_for(_archive_name(fmt.name, existing[-1])) if existing else None
-    return written, newest
+    return partner.url_for(_archive_name(fmt.name, existing[-1])) if existing else None
 
 
 def _deliveries(entries: Iterable[Entry]) -> list[Delivery]:

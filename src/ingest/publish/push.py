@@ -26,7 +26,7 @@ from datetime import datetime
 import requests
 
 from ingest.publish.feeds import kill_entries, partner_entries
-from ingest.publish.formats import Entry
+from ingest.publish.formats import Entry, clean_json
 from ingest.publish.objectstore import ObjectNotFound, ObjectStore
 from ingest.publish.partners import Partner, PushTarget
 from ingest.registry.api import ArticleRegistry, Delivery
@@ -123,7 +123,7 @@ class Pusher:
 
     def _send(self, session: requests.Session, target: PushTarget, secret: bytes,
               entry: Entry) -> PushOutcome:
-        body = json.dumps(entry.article.to_ninjs(), ensure_ascii=False).encode()
+        body = json.dumps(clean_json(entry.article.to_ninjs()), ensure_ascii=False).encode()
         status: int | None = None
         error: str | None = None
         for attempt in range(1, self.policy.attempts + 1):

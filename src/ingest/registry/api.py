@@ -57,6 +57,21 @@ class Delivery:
     kind: str  # "item" | "kill"
 
 
+@dataclass(slots=True, frozen=True)
+class RawLedger:
+    """Every raw object the registry knows, and each record that can account for one.
+
+    ``duplicates`` maps a raw key to ``duplicate``/``conflict`` when its version had already
+    come from another raw object; ``quarantined`` maps a quarantine reference (a raw key,
+    ``<raw key>#<ref>`` for one item of it, or ``<source>:<name>``) to its reason.
+    """
+
+    raw: frozenset[str]
+    versions: frozenset[str]
+    duplicates: dict[str, str]
+    quarantined: dict[str, str]
+
+
 class ArticleRegistry(Protocol):
     """Stories, versions, publications, quarantine and cursors; safe across processes."""
 
@@ -71,8 +86,12 @@ class ArticleRegistry(Protocol):
         ...
 
     def record_version(
-        self, article: Article, *, raw_key: str | None, received_at: datetime
-    ) -> RecordResult: ...
+        self, article: Article, *, raw_key: str | None, received_at: datetime,
+        syndicate: bool = True,
+    ) -> RecordResult:
+        """Store one parsed version; ``syndicate=False`` (archive loads) keeps it out of
+        ``articles/`` and, while it is the story's latest, out of partner feeds."""
+        ...
 
     def latest(self, uri: str) -> VersionRow | None:
         """The highest version of a story (whatever arrived last), or None."""
@@ -115,6 +134,10 @@ class ArticleRegistry(Protocol):
         self, partner_id: str, fmt: str, deliveries: Iterable[Delivery], at: datetime
     ) -> int:
         """Record what a published feed carried; returns how many rows were new."""
+        ...
+
+    def raw_ledger(self) -> RawLedger:
+        """What ``ingest reconcile`` checks every raw object against."""
         ...
 
     def get_cursor(self, source: str) -> str | None: ...

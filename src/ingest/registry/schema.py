@@ -109,6 +109,18 @@ raw_objects = Table(
     Column("received_at", UTCDateTime, nullable=False),
 )
 
+# A raw object whose version was already recorded from another raw object (DUPLICATE or
+# CONFLICT): the accounting of raw objects that produced no version row of their own.
+raw_outcomes = Table(
+    "raw_outcomes",
+    metadata,
+    Column("raw_key", String(1024), nullable=False),
+    Column("uri", String(512), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("result", String(16), nullable=False),  # duplicate | conflict
+    PrimaryKeyConstraint("raw_key", "uri", "version", name="pk_raw_outcomes"),
+)
+
 deliveries = Table(
     "deliveries",
     metadata,

@@ -49,13 +49,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ingest.model import Article
 from ingest.registry import schema as t
-from ingest.registry.api import Delivery, QuarantineRow, RecordResult, VersionRow
+from ingest.registry.api import Delivery, QuarantineRow, RawLedger, RecordResult, VersionRow
 from ingest.registry.engine import make_engine, transact, writer
 from ingest.registry.migrate import upgrade_database
 
 CANCELED = "canceled"
 USABLE = "usable"
-FEED_PAGE = 500
+FEED_PAGE = 1000  # largest page; the first is FEED_FIRST_PAGE and each one doubles
+FEED_FIRST_PAGE = 100
 _DELIVERY_BATCH = 500
 _VERSION_COLUMNS = (
     t.versions.c.uri,
@@ -117,14 +118,15 @@ class SQLRegistry:
         return transact(self._writer, lambda c: _inserted(c, stmt))
 
     def record_version(
-        self, article: Article, *, raw_key: str | None, received_at: datetime
+        self, article: Article, *, raw_key: str | None, received_at: datetime,
+        syndicate: bool = True,
     ) -> RecordResult:
         content_hash = article.content_hash()
         substance = substance_hash(article)
         return transact(
             self._writer,
             lambda c: self._record_version(
-                c, article, content_hash, substance, raw_key, received_at
+                c, article, content_hash, substance, raw_key, received_at, syndicate
             ),
         )
 
@@ -136,6 +138,7 @@ class SQLRegistry:
         substance: str,
         raw_key: str | None,
         received_at: datetime,
+        syndicate: bool,
     ) -> RecordResult:
         uri, version, status = article.uri, article.version, article.pub_status
         story = self._lock_story(conn, uri, received_at)
@@ -162,7 +165,9 @@ class SQLRegistry:
                 received_at=received_at,
                 raw_key=raw_key,
                 published_key=shared_key,
-                pending=same_as is None and (status == CANCELED or not story.killed),
+                pending=syndicate
+                and same_as is None
+                and (status == CANCELED or not story.killed),
                 same_as=same_as,
                 signals=article.signals,
                 ed_note=article.ed_note,
@@ -176,12 +181,25 @@ class SQLRegistry:
         )
         if not inserted:
             stored = conn.execute(
-                select(t.versions.c.content_hash).where(
+                select(t.versions.c.content_hash, t.versions.c.raw_key).where(
                     t.versions.c.uri == uri, t.versions.c.version == version
                 )
-            ).scalar_one()
-            return RecordResult.DUPLICATE if stored == content_hash else RecordResult.CONFLICT
-        self._advance_story(conn, story, article, received_at, repeat=same_as is not None)
+            ).one()
+            result = (
+                RecordResult.DUPLICATE
+                if stored.content_hash == content_hash
+                else RecordResult.CONFLICT
+            )
+            if raw_key is not None and raw_key != stored.raw_key:
+                conn.execute(
+                    self._insert(t.raw_outcomes)
+                    .values(raw_key=raw_key, uri=uri, version=version, result=result)
+                    .on_conflict_do_nothing()
+                )
+            return result
+        self._advance_story(
+            conn, story, article, received_at, repeat=same_as is not None, syndicate=syndicate
+        )
         return RecordResult.NEW if same_as is None else RecordResult.SAME_CONTENT
 
     def _lock_story(self, conn: Connection, uri: str, at: datetime) -> Row[Any]:
@@ -202,12 +220,14 @@ class SQLRegistry:
         return conn.execute(select(t.stories).where(t.stories.c.uri == uri).with_for_update()).one()
 
     def _advance_story(
-        self, conn: Connection, story: Row[Any], article: Article, at: datetime, *, repeat: bool
+        self, conn: Connection, story: Row[Any], article: Article, at: datetime, *, repeat: bool,
+        syndicate: bool,
     ) -> None:
         """Fold one new version into the locked story row read by ``_lock_story``."""
         values: dict[str, Any] = {"updated_at": at}
         status = story.status
-        if article.version > story.latest_version:
+        newer = article.version > story.latest_version
+        if newer:
             status = article.pub_status
             values.update(
                 latest_version=article.version,
@@ -233,7 +253,9 @@ class SQLRegistry:
                     )
                     .values(pending=False)
                 )
-        values["visible"] = not killed and status == USABLE
+        # An unsyndicated latest (archive load) hides the story; an older version keeps it.
+        shown = syndicate if newer else story.visible
+        values["visible"] = shown and not killed and status == USABLE
         guarded = conn.execute(
             update(t.stories)
             .where(
@@ -376,8 +398,9 @@ class SQLRegistry:
     def feed_items(self, now: datetime, *, since: datetime | None = None) -> Iterator[VersionRow]:
         """Visible stories newest first, in keyset pages off ``ix_stories_feed``.
 
-        Each page is its own short read, so a slow consumer holds no transaction open;
-        a story that changes between pages may be skipped or seen twice in one pass.
+        Pages start small (most feeds want the newest few) and double. Each page is its
+        own short read, so a slow consumer holds no transaction open; a story that changes
+        between pages may be skipped or seen twice in one pass.
         """
         base = (
             select(*_VERSION_COLUMNS, t.stories.c.feed_at)
@@ -394,20 +417,20 @@ class SQLRegistry:
                 or_(t.stories.c.embargoed_until.is_(None), t.stories.c.embargoed_until <= now),
             )
             .order_by(t.stories.c.feed_at.desc(), t.stories.c.uri.desc())
-            .limit(FEED_PAGE)
         )
         if since is not None:
             base = base.where(t.stories.c.feed_at >= since)
-        page = base
+        page, size = base, min(FEED_FIRST_PAGE, FEED_PAGE)
         while True:
-            rows = self._rows(page)
+            rows = self._rows(page.limit(size))
             yield from (_version_row(r) for r in rows)
-            if len(rows) < FEED_PAGE:
+            if len(rows) < size:
                 return
             last = rows[-1]
             page = base.where(
                 tuple_(t.stories.c.feed_at, t.stories.c.uri) < tuple_(last.feed_at, last.uri)
             )
+            size = min(size * 2, FEED_PAGE)
 
     def kills_for(self, partner_id: str, fmt: str) -> list[VersionRow]:
         """Every kill of a story the partner received in ``fmt``, each time it is asked."""
@@ -447,6 +470,21 @@ class SQLRegistry:
         if reason is not None:
             stmt = stmt.where(t.quarantine.c.reason == reason)
         return [QuarantineRow(**r._asdict()) for r in self._rows(stmt)]
+
+    def raw_ledger(self) -> RawLedger:
+        with self.engine.connect() as conn:
+            raw = conn.execute(select(t.raw_objects.c.key)).scalars()
+            versions = conn.execute(
+                select(t.versions.c.raw_key).where(t.versions.c.raw_key.is_not(None)).distinct()
+            ).scalars()
+            outcomes = conn.execute(select(t.raw_outcomes.c.raw_key, t.raw_outcomes.c.result))
+            quarantined = conn.execute(select(t.quarantine.c.raw_key, t.quarantine.c.reason))
+            return RawLedger(
+                raw=frozenset(raw),
+                versions=frozenset(versions),
+                duplicates={r.raw_key: r.result for r in outcomes},
+                quarantined={r.raw_key: r.reason for r in quarantined},
+            )
 
     def get_cursor(self, source: str) -> str | None:
         return self._value(select(t.cursors.c.value).where(t.cursors.c.source == source))

@@ -15,8 +15,8 @@ import logging
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -24,7 +24,9 @@ from ingest.errors import Reason
 from ingest.publish.objectstore import ObjectInfo, ObjectNotFound, ObjectStore, open_store
 from ingest.sources.base import RawItem, SourceFailure
 
-__all__ = ["SOURCE", "ArchiveLimits", "CursorStore", "DropFolderSource", "SourceOutcome"]
+__all__ = [
+    "SOURCE", "ArchiveLimits", "CursorStore", "DropFolderSource", "SourceOutcome", "expand",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,14 @@ class CursorStore(Protocol):
     def get_cursor(self, source: str) -> str | None: ...
 
     def set_cursor(self, source: str, value: str) -> None: ...
+
+
+@dataclass(slots=True, frozen=True)
+class PendingFile:
+    """A settled file not yet taken, and the shape (size/etag/mtime) it was listed in."""
+
+    key: str
+    state: str
 
 
 @dataclass(slots=True, frozen=True)
@@ -78,29 +88,41 @@ class DropFolderSource:
 
     def fetch(self) -> Iterator[SourceOutcome]:
         """List once and hand over every file that is new, settled and not yet done."""
-        files = waiting = 0
+        yield from self.take(self.pending())
+
+    def pending(self) -> Iterator[PendingFile]:
+        """The files ready to be taken, in key order; nothing is read or marked done yet.
+
+        Split from ``take`` so a DAG can list once and spread the files over mapped tasks.
+        """
+        ready = waiting = 0
         for info in self._store.list(self._prefix):
             if _writing(info.key):
                 continue
-            cursor, state = self._cursor(info.key), _state(info)
-            if not self._ready(cursor, state, info):
+            state = _state(info)
+            if self._ready(self._cursor(info.key), state, info):
+                ready += 1
+                yield PendingFile(info.key, state)
+            else:
                 waiting += 1
-                continue
+        log.info(
+            "drop: %d files ready under %s%s, %d still settling or done",
+            ready, self._store.url, self._prefix, waiting,
+        )
+
+    def take(self, files: Iterable[PendingFile]) -> Iterator[SourceOutcome]:
+        """Read and expand each file; it is marked done once its last item was taken."""
+        for file in files:
             try:
-                data = self._store.get(info.key)
+                data = self._store.get(file.key)
             except ObjectNotFound:
-                log.info("drop: %s vanished before it was read", info.key)
+                log.info("drop: %s vanished before it was read", file.key)
                 continue
             except ValueError as exc:  # a name the store refuses to read
-                yield SourceFailure(SOURCE, info.key, Reason.FETCH_FAILED, str(exc))
+                yield SourceFailure(SOURCE, file.key, Reason.FETCH_FAILED, str(exc))
             else:
-                yield from self._expand(info.key, data)
-            self._cursors.set_cursor(cursor, f"done {state}")
-            files += 1
-        log.info(
-            "drop: %d new files under %s%s, %d still settling",
-            files, self._store.url, self._prefix, waiting,
-        )
+                yield from expand(file.key, data, self._limits)
+            self._cursors.set_cursor(self._cursor(file.key), f"done {file.state}")
 
     def _ready(self, cursor: str, state: str, info: ObjectInfo) -> bool:
         """Not done in this shape, unchanged since the last listing, and old enough."""
@@ -118,15 +140,20 @@ class DropFolderSource:
     def _cursor(self, key: str) -> str:
         return f"{SOURCE}:{self._store.url.rstrip('/')}/{key}"
 
-    def _expand(self, key: str, data: bytes) -> Iterator[SourceOutcome]:
-        reader = _archive_reader(key)
-        if reader is None:
-            yield RawItem(SOURCE, key, data, "auto")
-            return
-        try:
-            yield from reader(key, data, self._limits)
-        except _ARCHIVE_ERRORS as exc:
-            yield SourceFailure(SOURCE, key, Reason.UNKNOWN_FORMAT, f"unreadable archive: {exc}")
+
+def expand(
+    key: str, data: bytes, limits: ArchiveLimits, fmt: str = "auto"
+) -> Iterator[SourceOutcome]:
+    """One file's items: itself, or an archive's members (capped; unreadable -> a failure)."""
+    reader = _archive_reader(key)
+    if reader is None:
+        yield RawItem(SOURCE, key, data, fmt)
+        return
+    try:
+        for outcome in reader(key, data, limits):
+            yield outcome if isinstance(outcome, SourceFailure) else replace(outcome, fmt=fmt)
+    except _ARCHIVE_ERRORS as exc:
+        yield SourceFailure(SOURCE, key, Reason.UNKNOWN_FORMAT, f"unreadable archive: {exc}")
 
 
 ArchiveReader = Callable[[str, bytes, ArchiveLimits], Iterator[SourceOutcome]]

@@ -1,8 +1,9 @@
 """The one entry model the five feed formatters share, and the table that dispatches to them.
 
-``Entry`` is computed once per story version per partner: every string cleaned of
-control characters, the body sanitised again (defence in depth), the kill marker and
-the stable id decided here, so formatters only lay fields out and cannot disagree.
+``Entry`` is computed once per story version per partner: the body sanitised again
+(defence in depth), the kill marker, status and stable id decided here, so formatters
+only lay fields out and cannot disagree. Control characters are removed on the way out,
+where every string passes: ``sub`` for XML, ``clean_json`` for JSON documents.
 
 The kill marker, for partners to match on in every format:
 
@@ -17,6 +18,7 @@ editor's note (``ingest:edNote`` / ``_ingest.ed_note`` / ``edNote``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -79,7 +81,7 @@ class Entry:
 
 def make_entry(article: Article, kind: Kind, received_at: datetime) -> Entry:
     """Build an entry from a partner's view of one version (see ``Partner.view``)."""
-    view = Article.from_record(clean_json(article.to_record()))
+    view = dataclasses.replace(article)  # shallow: only top-level fields are reassigned
     if view.body_html:
         view.body_html = sanitise_html(view.body_html)
     if kind == "kill":
@@ -152,10 +154,12 @@ def feed_format(name: str) -> FeedFormat:
 
 def sub(parent: etree._Element, name: str, text: str | None = None, /,
         **attrs: str | None) -> etree._Element:
-    """Append a child element; lxml escapes ``text`` and attribute values (None skipped)."""
-    child = etree.SubElement(parent, name, {k: v for k, v in attrs.items() if v is not None})
+    """Append a child element, control characters removed; lxml escapes the rest."""
+    child = etree.SubElement(
+        parent, name, {k: clean_text(v) for k, v in attrs.items() if v is not None}
+    )
     if text is not None:
-        child.text = text
+        child.text = clean_text(text)
     return child
 
 

@@ -12,7 +12,16 @@ from collections.abc import Sequence
 from lxml import etree, html
 
 from ingest.model import Subject, iso
-from ingest.publish.formats import Entry, FeedFormat, FeedMeta, best_rendition, num, sub, xml_bytes
+from ingest.publish.formats import (
+    Entry,
+    FeedFormat,
+    FeedMeta,
+    best_rendition,
+    clean_text,
+    num,
+    sub,
+    xml_bytes,
+)
 
 G2 = "http://iptc.org/std/nar/2006-10-01/"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -123,7 +132,7 @@ def _xhtml(parent: etree._Element, fragment: str) -> None:
     page = etree.SubElement(parent, f"{{{XHTML}}}html", nsmap={None: XHTML})
     sub(sub(page, f"{{{XHTML}}}head"), f"{{{XHTML}}}title")
     body = sub(page, f"{{{XHTML}}}body")
-    wrapper = html.fragment_fromstring(fragment, create_parent="div")
+    wrapper = html.fragment_fromstring(clean_text(fragment), create_parent="div")
     body.text = wrapper.text
     for child in wrapper:
         _copy(body, child)

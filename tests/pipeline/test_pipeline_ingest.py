@@ -1,0 +1,170 @@
+"""The ingest and publish use cases end to end, on the bundled samples, without Airflow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ingest.config import Settings
+from ingest.pipeline import (
+    ingest_drop_files,
+    ingest_items,
+    list_drop_chunks,
+    partner_ids,
+    publish_articles,
+    publish_partner,
+)
+from ingest.publish.articles import latest_key, version_key
+from ingest.runtime import Runtime
+from ingest.sources.base import RawItem
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "samples"
+WIND_FARM = "urn:newsml:afp.com:20261127T083012Z:doc-39xk2ab"
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def sample_items(*, kill: bool = False) -> list[RawItem]:
+    return [
+        RawItem("drop", path.name, path.read_bytes())
+        for path in sorted(SAMPLES.iterdir())
+        if path.is_file() and not path.name.startswith("README")
+        and ("kill" in path.name) == kill
+    ]
+
+
+@pytest.fixture
+def open_runtime() -> Iterator[Callable[..., Runtime]]:
+    """Open runtimes on a test's own registry and store; all closed at the end."""
+    opened: list[Runtime] = []
+
+    def open_(tmp_path: Path, registry_url: str, store_url: str | None = None,
+              **extra: str) -> Runtime:
+        env = {
+            "INGEST_HOME": str(tmp_path / "home"),
+            "INGEST_PROJECT_DIR": str(REPO),
+            "INGEST_REGISTRY_URL": registry_url,
+            "INGEST_STORE_URL": store_url or (tmp_path / "store").as_uri(),
+            **extra,
+        }
+        rt = Runtime(Settings.from_env(env))
+        rt.registry.upgrade()
+        opened.append(rt)
+        return rt
+
+    yield open_
+    for rt in opened:
+        rt.close()
+
+
+def test_samples_are_ingested_quarantined_and_a_rerun_changes_nothing(
+    tmp_path: Path, registry_url: str, open_runtime: Callable[..., Runtime]
+) -> None:
+    rt = open_runtime(tmp_path, registry_url)
+    first = ingest_items(sample_items(), registry=rt.registry, store=rt.store, received_at=NOW)
+
+    assert first.raw_items == first.raw_new == 6
+    assert first.quarantined == {"malformed_xml": 1}
+    # wind farm v1 (G2, its picture attached), v2 (NewsML 1.2), v3 correction (G2),
+    # three API Core docs, the seed page
+    assert first.results == {"new": 7}
+    assert first.stripped["donation_appeal"] >= 1
+    latest = rt.registry.latest(WIND_FARM)
+    assert latest is not None and latest.version == 3
+    assert "correction" in latest.article.signals
+    broken = rt.registry.quarantined(reason="malformed_xml")
+    assert [q.source for q in broken] == ["drop"]
+    # raw bytes of every item are kept, the broken one included, before any parsing
+    raw_keys = {info.key for info in rt.store.list("raw/")}
+    assert broken[0].raw_key in raw_keys and len(raw_keys) == 6
+
+    objects = {info.key for info in rt.store.list()}
+    again = ingest_items(sample_items(), registry=rt.registry, store=rt.store, received_at=NOW)
+    assert again.raw_new == 0
+    assert again.results == {"duplicate": 7}
+    assert {info.key for info in rt.store.list()} == objects
+    assert rt.registry.quarantined(reason="malformed_xml")[0].attempts == 2
+
+
+def test_publishing_writes_versions_once_and_the_kill_removes_latest(
+    tmp_path: Path, open_runtime: Callable[..., Runtime]
+) -> None:
+    rt = open_runtime(tmp_path, f"sqlite:///{tmp_path / 'registry.db'}")
+    ingest_items(sample_items(), registry=rt.registry, store=rt.store, received_at=NOW)
+
+    report = publish_articles(rt, now=NOW)
+    assert version_key(WIND_FARM, 3) in report["written"]
+    assert latest_key(WIND_FARM) in report["pointers_changed"]
+    pointer = json.loads(rt.store.get(latest_key(WIND_FARM)))
+    assert pointer["version"] == 3
+    published = json.loads(rt.store.get(version_key(WIND_FARM, 3)))
+    assert published["uri"] == WIND_FARM and published["pubStatus"] == "usable"
+    assert publish_articles(rt, now=NOW)["written"] == []
+
+    ingest_items(sample_items(kill=True), registry=rt.registry, store=rt.store, received_at=NOW)
+    after_kill = publish_articles(rt, now=NOW)
+    assert after_kill["written"] == [version_key(WIND_FARM, 4)]
+    assert rt.store.head(latest_key(WIND_FARM)) is None
+    kill = json.loads(rt.store.get(version_key(WIND_FARM, 4)))
+    assert kill["pubStatus"] == "canceled"
+
+
+def test_drop_folder_chunks_take_each_file_once(
+    tmp_path: Path, open_runtime: Callable[..., Runtime]
+) -> None:
+    drop = tmp_path / "drop"
+    shutil.copytree(SAMPLES, drop, ignore=shutil.ignore_patterns("README*"))
+    rt = open_runtime(
+        tmp_path, f"sqlite:///{tmp_path / 'registry.db'}",
+        INGEST_DROP_URL=drop.as_uri(), INGEST_DROP_SETTLE_SECONDS="0",
+    )
+    now = datetime.now(UTC)  # the files were just copied: a run after that instant
+
+    chunks = list_drop_chunks(rt, now=now, chunk_size=3)
+    assert [len(c) for c in chunks] == [3, 3, 1]
+    total = sum(ingest_drop_files(rt, chunk, now=now).raw_items for chunk in chunks)
+    assert total == 7
+    assert list_drop_chunks(rt, now=now, chunk_size=3) == []
+
+
+def test_the_s3_path_publishes_articles_and_feeds_over_http(
+    tmp_path: Path, s3_bucket: str, open_runtime: Callable[..., Runtime]
+) -> None:
+    rt = open_runtime(tmp_path, f"sqlite:///{tmp_path / 'r.db'}", f"s3://{s3_bucket}/ingest")
+    ingest_items(sample_items(), registry=rt.registry, store=rt.store, received_at=NOW)
+    publish_articles(rt, now=NOW)
+    for partner in partner_ids(rt):
+        publish_partner(rt, partner, now=NOW)
+
+    from ingest.publish.objectstore import make_s3_client
+
+    client = make_s3_client()
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket=s3_bucket)["Contents"]}
+    assert f"ingest/{version_key(WIND_FARM, 3)}" in keys
+    assert "ingest/feeds/demo-news/rss.xml" in keys
+    head = client.head_object(Bucket=s3_bucket, Key="ingest/feeds/demo-news/rss.xml")
+    assert head["ContentType"].startswith("application/rss+xml")
+    article = client.head_object(Bucket=s3_bucket, Key=f"ingest/{version_key(WIND_FARM, 3)}")
+    assert article["ContentType"] == "application/json"
+
+    # a second publication finds every version in place: the conditional put writes nothing
+    etag = article["ETag"]
+    assert publish_articles(rt, now=NOW)["written"] == []
+    again = client.head_object(Bucket=s3_bucket, Key=f"ingest/{version_key(WIND_FARM, 3)}")
+    assert again["ETag"] == etag
+    assert rt.store.put_if_absent(version_key(WIND_FARM, 3), b"{}") is False
+    assert json.loads(rt.store.get(version_key(WIND_FARM, 3)))["uri"] == WIND_FARM
+
+
+@pytest.mark.parametrize("path", ["../escape.json", "/abs.json", "a/../b.json", "a//b"])
+def test_object_keys_cannot_escape_the_store(tmp_path: Path, path: str) -> None:
+    from ingest.publish.objectstore import LocalObjectStore
+
+    store = LocalObjectStore(tmp_path / "store")
+    with pytest.raises(ValueError, match="unsafe object key"):
+        store.put(path, b"x")
