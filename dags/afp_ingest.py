@@ -7,7 +7,7 @@ from typing import Any
 
 from airflow.sdk import dag, get_current_context, task
 
-from ingest.alerts import IdleSourcesNotifier, IngestAlertNotifier, run_deadline
+from ingest.alerts import IdleSourcesNotifier, IngestAlertNotifier
 from ingest.assets import ARTICLES
 
 DOC = """
@@ -37,7 +37,6 @@ Backfill a past window with `airflow backfill create --dag-id afp_ingest --from-
                   "on_failure_callback": IngestAlertNotifier("failed"),
                   "on_retry_callback": IngestAlertNotifier("up for retry")},
     on_success_callback=IdleSourcesNotifier(),
-    deadline=run_deadline(timedelta(minutes=30)),
 )
 def afp_ingest() -> None:
     @task
@@ -54,7 +53,7 @@ def afp_ingest() -> None:
         return list_drop_chunks(runtime(), now=run_time(get_current_context()),
                                 chunk_size=chunk_size)
 
-    @task(outlets=[ARTICLES], map_index_template="{{ task.op_kwargs['files'][0][0] }}")
+    @task(map_index_template="{{ task.op_kwargs['files'][0][0] }}")
     def ingest_drop_chunk(files: list[list[str]]) -> dict[str, Any]:
         from ingest.airflow_support import run_time, runtime
         from ingest.pipeline import ingest_drop_files
@@ -62,21 +61,21 @@ def afp_ingest() -> None:
         now = run_time(get_current_context())
         return ingest_drop_files(runtime(), files, now=now).to_dict()
 
-    @task(pool="afp_api", outlets=[ARTICLES])
+    @task(pool="afp_api")
     def ingest_afp_api_window() -> dict[str, Any]:
-        from ingest.airflow_support import afp_api_config, runtime
+        from ingest.airflow_support import afp_api_config, run_time, runtime
+        from ingest.model import utc
         from ingest.pipeline import IngestReport, ingest_afp_window
 
         context = get_current_context()
         config = afp_api_config()
         if config is None:
             return IngestReport().to_dict()
-        return ingest_afp_window(
-            runtime(), config,
-            start=context["data_interval_start"], end=context["data_interval_end"],
-        ).to_dict()
+        start = utc(context["data_interval_start"])
+        return ingest_afp_window(runtime(), config, start=start, end=run_time(context)).to_dict()
 
-    @task
+    # One Asset event per run, after every chunk and the API window: partner_feeds runs once.
+    @task(outlets=[ARTICLES], trigger_rule="none_failed")
     def summarise(reports: list[dict[str, Any]], api_report: dict[str, Any]) -> dict[str, Any]:
         from ingest.pipeline import IngestReport, log_summary
 

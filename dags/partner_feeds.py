@@ -7,7 +7,7 @@ from typing import Any
 
 from airflow.sdk import dag, get_current_context, task
 
-from ingest.alerts import IngestAlertNotifier, run_deadline
+from ingest.alerts import IngestAlertNotifier
 from ingest.assets import ARTICLES
 
 DOC = """
@@ -35,7 +35,6 @@ backoff. Check the task log (object store or push endpoint), fix, clear the task
                   "retry_exponential_backoff": True,
                   "on_failure_callback": IngestAlertNotifier("failed"),
                   "on_retry_callback": IngestAlertNotifier("up for retry")},
-    deadline=run_deadline(timedelta(minutes=30)),
 )
 def partner_feeds() -> None:
     @task

@@ -84,15 +84,19 @@ class Process:
     log: Path
 
     def stop(self, grace: float) -> None:
-        """SIGTERM to the process group (workers fork task runners), SIGKILL after ``grace``."""
-        if self.popen.poll() is not None:
-            return
-        os.killpg(self.popen.pid, signal.SIGTERM)
-        try:
-            self.popen.wait(grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(10)
+        """SIGTERM to the process group (workers fork task runners), SIGKILL after ``grace``.
+
+        The group, not just the process: what a worker forked must not outlive the cluster.
+        """
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.popen.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.popen.wait(grace)
+            except subprocess.TimeoutExpired:
+                continue
 
 
 @dataclass

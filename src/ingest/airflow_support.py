@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ingest.config import Settings
+from ingest.model import utc
 from ingest.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -27,10 +28,7 @@ def run_time(context: Any) -> datetime:
     Tasks never call ``now()``: rerunning a past run must see the same instant.
     """
     end: datetime | None = context.get("data_interval_end")
-    if end is not None:
-        return end
-    run_after: datetime = context["dag_run"].run_after
-    return run_after
+    return utc(end if end is not None else context["dag_run"].run_after)
 
 
 def runtime() -> Runtime:
@@ -58,6 +56,8 @@ def _connection_uri(conn_id: str) -> str | None:
     conn = _connection(conn_id)
     if conn is None:
         return None
+    if conn.conn_type == "sqlite":  # get_uri() would percent-encode the file path
+        return f"sqlite:///{conn.host}"
     uri: str = conn.get_uri()
     return uri.replace("postgres://", "postgresql+psycopg://", 1).replace(
         "postgresql://", "postgresql+psycopg://", 1

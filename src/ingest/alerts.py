@@ -1,4 +1,4 @@
-"""Tell a person when ingest needs one: failed or retried tasks, late runs, quiet sources.
+"""Tell a person when ingest needs one: failed or retried tasks, quiet sources.
 
 Every alert is one JSON POST to the webhook of the Airflow connection ``ingest_alerts``
 (``AIRFLOW_CONN_INGEST_ALERTS`` or the UI), so ops can point it at Slack, Teams or a pager
@@ -10,7 +10,6 @@ with credentials (a registry DSN, a presigned S3 link): only its type goes out.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Mapping
@@ -20,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 from airflow.sdk import BaseNotifier
-from airflow.sdk.definitions.callback import AsyncCallback
-from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
 from ingest.config import ConfigError
 
@@ -139,7 +136,18 @@ def _subject(op_kwargs: Mapping[str, Any]) -> tuple[str, int | None]:
     return ", ".join(parts), items
 
 
-class IngestAlertNotifier(BaseNotifier):
+class _Notifier(BaseNotifier):
+    """A notifier with nothing to template.
+
+    Skipping the render also keeps DAG callbacks working under ``dag.test()``, which hands
+    them a SerializedDAG that has no template environment (Airflow 3.3.2).
+    """
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        return None
+
+
+class IngestAlertNotifier(_Notifier):
     """Task callback (``on_failure_callback``/``on_retry_callback``) posting to the webhook."""
 
     def __init__(self, event: str) -> None:
@@ -147,9 +155,11 @@ class IngestAlertNotifier(BaseNotifier):
         self.event = event
 
     def notify(self, context: Any) -> None:
+        alert = task_alert(context, self.event)
+        log.warning("%s", alert["text"])  # in the task log too, whether or not it is delivered
         hook = webhook()
         if hook is not None:
-            hook.post(task_alert(context, self.event))
+            hook.post(alert)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +243,7 @@ def idle_alert(idle: list[IdleSource], now: datetime) -> dict[str, Any]:
     }
 
 
-class IdleSourcesNotifier(BaseNotifier):
+class IdleSourcesNotifier(_Notifier):
     """DAG callback of ``afp_ingest``: after each run, tell ops which sources went quiet.
 
     Checked at the run's own time, so a backfilled window is judged as of that window.
@@ -244,7 +254,8 @@ class IdleSourcesNotifier(BaseNotifier):
 
         now = run_time(context)
         limits = IdleLimits.parse(os.environ.get(IDLE_ENV))
-        idle = idle_sources(runtime().registry, now, limits)
+        with runtime().registry as registry:  # the DAG processor is long-lived: no leaked pool
+            idle = idle_sources(registry, now, limits)
         if not idle:
             return
         log.warning("idle sources: %s", ", ".join(s.source for s in idle))
@@ -252,32 +263,3 @@ class IdleSourcesNotifier(BaseNotifier):
         if hook is not None:
             hook.post(idle_alert(idle, now))
 
-
-async def run_deadline_missed(context: dict[str, Any], **_: Any) -> None:
-    """Deadline-alert callback (runs in the triggerer): a DAG run is taking too long."""
-    from airflow.sdk import Connection
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
-    run = context.get("dag_run") or {}
-    deadline = context.get("deadline") or {}
-    try:
-        conn = await Connection.async_get(ALERTS_CONN_ID)
-        hook = Webhook.from_connection(conn)
-    except (AirflowNotFoundException, ConfigError) as exc:
-        log.warning("deadline missed by %s, alert not sent: %s", run.get("dag_id"), exc)
-        return
-    text = (
-        f"[ingest] {run.get('dag_id')} run {run.get('dag_run_id')} not finished by its "
-        f"deadline {deadline.get('deadline_time')} (state {run.get('state')})"
-    )
-    payload = {"event": "deadline_missed", "dag_id": run.get("dag_id"),
-               "run_id": run.get("dag_run_id"), "text": text}
-    await asyncio.to_thread(hook.post, payload)
-
-
-def run_deadline(limit: timedelta) -> DeadlineAlert:
-    """A DAG-run deadline counted from when the run was queued (its alert needs a triggerer)."""
-    return DeadlineAlert(
-        reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=limit,
-        callback=AsyncCallback(run_deadline_missed), name="run too slow",
-    )

@@ -63,7 +63,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from ingest.runtime import Runtime
 
     rt = Runtime.from_env()
-    stats = rt.registry.stats()
+    stats = _registry_counts(rt)
     print(f"registry: {_redact(rt.settings.registry_url)}")
     print(
         f"  stories: {stats['stories']}  versions: {stats['versions']}  "
@@ -126,6 +126,21 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     return 0 if report.ok else 1
+
+
+def _registry_counts(rt: Runtime) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from ingest.registry import schema as t
+
+    queries = {
+        "stories": select(func.count()).select_from(t.stories),
+        "versions": select(func.count()).select_from(t.versions),
+        "canceled": select(func.count()).select_from(t.stories).where(t.stories.c.killed),
+        "raw_objects": select(func.count()).select_from(t.raw_objects),
+    }
+    with rt.registry.engine.connect() as conn:
+        return {name: int(conn.execute(query).scalar_one()) for name, query in queries.items()}
 
 
 def _stripped_counts(rt: Runtime) -> Counter[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -21,14 +22,22 @@ PUB_STATUSES: tuple[str, ...] = get_args(PubStatus)
 Signal = Literal["update", "correction"]
 
 _TAG = re.compile(r"<[^>]+>")
-_WS = re.compile(r"\s+")
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote)>", re.IGNORECASE)
 
 
 def utc(value: datetime) -> datetime:
-    """Return ``value`` as timezone-aware UTC; naive datetimes are taken to be UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    """Return ``value`` as a plain, timezone-aware UTC ``datetime``; naive means UTC.
+
+    Subclasses (Airflow hands tasks pendulum ``DateTime``s) come back as plain datetimes:
+    pendulum drops a stdlib tzinfo in arithmetic, which would make ``now - max_age`` naive.
+    """
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if type(aware) is datetime:
+        return aware
+    return datetime(
+        aware.year, aware.month, aware.day, aware.hour, aware.minute, aware.second,
+        aware.microsecond, tzinfo=UTC,
+    )
 
 
 def iso(value: datetime) -> str:
@@ -38,11 +47,9 @@ def iso(value: datetime) -> str:
 
 def html_to_text(fragment: str) -> str:
     """Visible text of a sanitised body fragment, paragraphs separated by blank lines."""
-    import html
-
-    spaced = re.sub(r"</(p|h[1-6]|li|blockquote)>", "\n\n", fragment, flags=re.IGNORECASE)
-    text = html.unescape(_TAG.sub("", spaced))
-    paragraphs = (_WS.sub(" ", part).strip() for part in text.split("\n\n"))
+    text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n\n", fragment)))
+    # " ".join(part.split()) == re.sub(r"\s+", " ", part).strip(): the same whitespace.
+    paragraphs = (" ".join(part.split()) for part in text.split("\n\n"))
     return "\n\n".join(p for p in paragraphs if p)
 
 
@@ -148,7 +155,9 @@ class Article:
         _put(doc, "slugline", self.slugline)
         headlines = [{"role": "main", "contentType": "text/plain", "value": self.headline}]
         if self.subheadline:
-            headlines.append({"role": "sub", "contentType": "text/plain", "value": self.subheadline})
+            headlines.append(
+                {"role": "sub", "contentType": "text/plain", "value": self.subheadline}
+            )
         if self.headline:
             doc["headlines"] = headlines
         if self.standfirst:
@@ -194,7 +203,8 @@ class Article:
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-safe dict of every field, for the registry; ``from_record`` reverses it."""
-        return _jsonable(dataclasses.asdict(self))
+        record: dict[str, Any] = _jsonable(dataclasses.asdict(self))
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Article:

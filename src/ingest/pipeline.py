@@ -25,6 +25,7 @@ from ingest.publish.articles import dump_json, publish_versions, story_id
 from ingest.publish.feeds import build_partner_feeds
 from ingest.publish.objectstore import ObjectStore
 from ingest.publish.partners import load_partners
+from ingest.publish.push import Pusher, push_partners
 from ingest.registry.api import ArticleRegistry, RecordResult
 from ingest.sources.base import RawItem, SourceFailure
 from ingest.sources.drop import DropFolderSource, PendingFile
@@ -300,5 +301,11 @@ def publish_partner(rt: Runtime, partner_id: str, *, now: datetime) -> dict[str,
     partners = {p.id: p for p in load_partners(rt.settings.partners_file)}
     if partner_id not in partners:
         raise KeyError(f"partner {partner_id!r} is not in {rt.settings.partners_file}")
-    result = build_partner_feeds(rt.registry, rt.store, partners[partner_id], now)
-    return dataclasses.asdict(result)
+    partner = partners[partner_id]
+    result = dataclasses.asdict(build_partner_feeds(rt.registry, rt.store, partner, now))
+    if partner.push is not None:
+        with Pusher() as pusher:
+            outcomes = push_partners(rt.registry, rt.store, [partner], now, pusher)[partner.id]
+        result["pushed"] = sum(o.delivered for o in outcomes)
+        result["push_failed"] = [o.entry_id for o in outcomes if not o.delivered]
+    return result

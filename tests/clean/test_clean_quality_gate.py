@@ -23,11 +23,11 @@ WCXB = Path(__file__).parent.parent / "fixtures" / "web" / "wcxb"
 WORD = re.compile(r"\w+")
 PROMPT = re.compile(r"subscri|newsletter|cookie|donat|sign[ -]?(?:in|up)|log[ -]?in|advert",
                     re.IGNORECASE)
-# Measured on these 15 pages: F1 0.858, with 0.81, prompts leaked 0 of 4, without 0.035.
-F1_FLOOR = 0.83
-WITH_FLOOR = 0.78
+# Measured on these 15 pages: F1 0.865, with 0.812, prompts leaked 0 of 4, without 0.018.
+F1_FLOOR = 0.85
+WITH_FLOOR = 0.80
 PROMPT_LEAK_CEILING = 0.0
-WITHOUT_LEAK_CEILING = 0.06
+WITHOUT_LEAK_CEILING = 0.03
 
 
 def _f1(got: str, truth: str) -> float:

@@ -71,8 +71,8 @@ def result(postgres_server: str, redis_server: str) -> Iterator[dict[str, Any]]:
             outcome["databases"] = list(cluster.databases)
         outcome["left_running"] = [p.name for p in started if _group_alive(p.popen.pid)]
         outcome["databases_left"] = _existing(postgres_server, outcome["databases"])
-        print(json.dumps({k: v for k, v in outcome.items() if k not in ("rss", "task_instances")},
-                         indent=1, default=str))
+        shown = {k: v for k, v in outcome.items() if k not in ("rss", "task_instances", "objects")}
+        print(json.dumps({**shown, "objects": len(outcome["objects"])}, indent=1, default=str))
         yield outcome
     finally:
         shutil.rmtree(cluster.root, ignore_errors=True)

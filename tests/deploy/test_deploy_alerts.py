@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,15 +16,15 @@ import pytest
 from ingest.alerts import (
     IdleLimits,
     IdleSource,
+    IdleSourcesNotifier,
     IngestAlertNotifier,
     Webhook,
     idle_sources,
-    run_deadline,
-    run_deadline_missed,
 )
 from ingest.config import ConfigError
 from ingest.registry import SQLRegistry, open_registry
 
+REPO = Path(__file__).resolve().parents[2]
 SECRET_DSN = "postgresql://ingest:hunter2@db.internal/ingest"
 
 
@@ -126,22 +126,6 @@ def test_a_webhook_that_refuses_does_not_fail_the_callback(receiver: Receiver) -
     assert len(receiver.received) == 1
 
 
-def test_a_missed_run_deadline_is_posted_from_the_triggerer_callback(receiver: Receiver) -> None:
-    context = {"dag_run": {"dag_id": "partner_feeds", "dag_run_id": "r1", "state": "running"},
-               "deadline": {"id": "d1", "deadline_time": "2026-11-27T10:30:00+00:00"}}
-    asyncio.run(run_deadline_missed(context=context))
-
-    [hit] = receiver.received
-    assert hit["json"]["event"] == "deadline_missed"
-    assert "partner_feeds run r1 not finished by its deadline" in hit["json"]["text"]
-
-
-def test_the_run_deadline_counts_from_queueing() -> None:
-    alert = run_deadline(timedelta(minutes=30))
-    assert alert.interval == timedelta(minutes=30)
-    assert alert.callback.path == "ingest.alerts.run_deadline_missed"
-
-
 def test_the_webhook_url_can_come_whole_from_extra() -> None:
     conn = SimpleNamespace(conn_type="http", host=None, port=None, schema=None, password=None,
                            extra_dejson={"url": "https://hooks.example.com/T1/B2",
@@ -208,3 +192,27 @@ def test_idle_sources_are_judged_on_their_newest_item(registry: SQLRegistry) -> 
         "web: nothing for 180 min (limit 120 min)",
     ]
     assert idle_sources(registry, now - timedelta(hours=3), IdleLimits()) == []
+
+
+def test_after_a_run_quiet_sources_are_posted(
+    receiver: Receiver, registry: SQLRegistry, sqlite_url: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The afp_ingest DAG callback, judged as of the run's data interval end."""
+    end = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    _received(registry, "drop", end - timedelta(minutes=90), 1)
+    monkeypatch.delenv("AIRFLOW_CONN_INGEST_REGISTRY", raising=False)
+    monkeypatch.setenv("INGEST_REGISTRY_URL", sqlite_url)
+    monkeypatch.setenv("INGEST_PROJECT_DIR", str(REPO))
+    monkeypatch.setenv("INGEST_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("INGEST_IDLE_ALERT_MINUTES", "drop=60,default=600")
+
+    IdleSourcesNotifier()({"data_interval_end": end})
+    IdleSourcesNotifier()({"data_interval_end": end - timedelta(minutes=60)})
+
+    [hit] = receiver.received
+    assert hit["json"]["sources"] == ["drop"]
+    assert hit["json"]["text"] == (
+        "[ingest] sources gone quiet at 2026-11-27T12:00:00+00:00: "
+        "drop: nothing for 90 min (limit 60 min)"
+    )

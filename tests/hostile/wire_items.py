@@ -57,7 +57,7 @@ def g2(
         f'<contentSet><inlineXML contenttype="application/xhtml+xml">'
         f'<html xmlns="http://www.w3.org/1999/xhtml"><body>{body}</body></html>'
         f"</inlineXML></contentSet></newsItem>{picture}</itemSet></newsMessage>"
-    ).encode()
+    ).encode(errors="surrogatepass")  # lone surrogates stay broken bytes
 
 
 def g2_picture(guid: str, *, caption: str, credit: str, href: str) -> str:
@@ -99,7 +99,7 @@ def newsml12(
         f"<ContentItem><DataContent><nitf><body><body.content>{body}"
         f"</body.content></body></nitf></DataContent></ContentItem></NewsComponent>"
         f"</NewsItem></NewsML>"
-    ).encode()
+    ).encode(errors="surrogatepass")  # lone surrogates stay broken bytes
 
 
 def api_doc(uno: str, revision: int = 1, **fields: Any) -> dict[str, Any]:
@@ -118,7 +118,7 @@ def api_page(*docs: dict[str, Any]) -> bytes:
     """A search response page, as ``/v1/api/search`` returns it."""
     return json.dumps(
         {"response": {"status": {"code": 0}, "numFound": len(docs), "docs": list(docs)}}
-    ).encode()
+    ).encode(errors="surrogatepass")  # lone surrogates stay broken bytes
 
 
 def html_page(*, title: str, body: str, head: str = "") -> bytes:
@@ -126,4 +126,4 @@ def html_page(*, title: str, body: str, head: str = "") -> bytes:
     return (
         f"<!doctype html><html><head><title>{title}</title>{head}</head><body>"
         f"<article><h1>{title}</h1>{body}</article></body></html>"
-    ).encode()
+    ).encode(errors="surrogatepass")  # lone surrogates stay broken bytes

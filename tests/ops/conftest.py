@@ -10,12 +10,11 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ops_support import fill
+from ops_support import FIRST, SECOND, fill
 
 from ingest.runtime import Runtime
 
@@ -28,9 +27,6 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin,viewer:viewer")
 os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(64))
 
-FIRST = datetime(2026, 11, 27, 9, 5, tzinfo=UTC)  # the first demo run
-SECOND = datetime(2026, 11, 27, 10, 5, tzinfo=UTC)  # the run that brings the kill
-NOW = datetime(2026, 11, 27, 12, 30, tzinfo=UTC)  # when the operator looks
 
 
 @pytest.fixture(scope="session")

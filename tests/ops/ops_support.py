@@ -26,6 +26,10 @@ KILL = "afp-g2-wind-farm-v4-kill.xml"
 KILLED_URI = "urn:newsml:afp.com:20261127T083012Z:doc-39xk2ab"
 BROKEN = "broken-truncated.xml"
 
+FIRST = datetime(2026, 11, 27, 9, 5, tzinfo=UTC)  # the first demo run
+SECOND = datetime(2026, 11, 27, 10, 5, tzinfo=UTC)  # the run that brings the kill
+NOW = datetime(2026, 11, 27, 12, 30, tzinfo=UTC)  # when the operator looks
+
 # Airflow's API server imports ``fastapi.testclient`` (through svcs), which warns that httpx
 # should be httpx2; not ours to fix, and harmless here.
 STARLETTE_HTTPX = "ignore:Using `httpx` with `starlette.testclient` is deprecated"

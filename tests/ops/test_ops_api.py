@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
-from conftest import FIRST, NOW, SECOND
 from fastapi.testclient import TestClient
-from ops_support import BROKEN, KILL, KILLED_URI, SAMPLES, STARLETTE_HTTPX
+from ops_support import BROKEN, FIRST, KILL, KILLED_URI, NOW, SAMPLES, SECOND, STARLETTE_HTTPX
 
 from ingest.ops import create_app
+from ingest.ops.status import partner_status
 from ingest.pipeline import raw_key
+from ingest.publish.feeds import partner_entries
+from ingest.publish.partners import PushTarget, load_partners
 from ingest.runtime import Runtime
 from ingest.sources.base import RawItem
 
@@ -61,7 +64,9 @@ def test_page_and_assets_with_the_ui_cookie(client: TestClient, tokens: dict[str
     assert client.get("/static/../app.py").status_code == 404
 
 
-def test_status_reports_sources_and_partners(client: TestClient, tokens: dict[str, str]) -> None:
+def test_status_reports_sources_and_partners(
+    client: TestClient, tokens: dict[str, str], demo: Runtime
+) -> None:
     status = client.get("/api/status", headers=bearer(tokens["viewer"])).json()
     sources = {s["source"]: s for s in status["sources"]}
     assert set(sources) == {"afp-api", "drop"}
@@ -78,8 +83,10 @@ def test_status_reports_sources_and_partners(client: TestClient, tokens: dict[st
     (rss,) = partners["demo-news"]["formats"]
     assert (rss["format"], rss["kills"]) == ("rss", 1)
     assert rss["url"].endswith("/feeds/demo-news/rss.xml") and rss["updated"]
-    assert partners["presse-fr"]["push"]["url"].startswith("https://")
-    assert partners["demo-news"]["push"] is None
+    configured = {p.id: p for p in load_partners(demo.settings.partners_file)}
+    assert {pid: p["push"] is None for pid, p in partners.items()} == {
+        pid: p.push is None for pid, p in configured.items()
+    }
     assert any(a["uri"] == KILLED_URI and a["version"] == 4 for a in status["published"])
 
 
@@ -127,7 +134,7 @@ def test_replay_under_relaxed_rules_records_and_marks_replayed(
     client: TestClient, tokens: dict[str, str], demo: Runtime
 ) -> None:
     # An item an older rule refused: its bytes are stored, its row waits for a replay.
-    data = (SAMPLES / "web-seed-article.txt").read_bytes() + b"\n\nA late paragraph from the desk.\n"
+    data = (SAMPLES / "web-seed-article.txt").read_bytes() + b"\n\nA late paragraph.\n"
     key = raw_key(RawItem("drop", "late.txt", data), FIRST)
     demo.store.put_if_absent(key, data)
     demo.registry.quarantine(raw_key=key, source="drop", reason="missing_body",
@@ -154,3 +161,13 @@ def test_replay_needs_run_rights_and_stored_bytes(
                           headers=bearer(tokens["admin"]))
     assert nothing.status_code == 409
     assert demo.registry.quarantined(reason="malformed_xml")[0].attempts == 1
+
+
+def test_push_status_counts_entries_not_yet_settled(demo: Runtime) -> None:
+    partner = next(p for p in load_partners(demo.settings.partners_file) if p.id == "demo-news")
+    pushing = replace(partner, push=PushTarget(url="https://hooks.example/in", secret_env="X"))
+    status = partner_status(demo, pushing, NOW, carried={}, kill=None)
+    current, _ = partner_entries(demo.registry, pushing, NOW)
+    assert status["push"]["url"] == "https://hooks.example/in"
+    assert status["push"]["delivered"] == 0
+    assert status["push"]["unsettled"] == len(current) > 0  # nothing was pushed in the demo

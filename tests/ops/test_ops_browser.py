@@ -1,4 +1,4 @@
-"""The ops page in a real Airflow: ``airflow standalone``, headless Chromium, SimpleAuthManager login.
+"""The ops page in a real Airflow: ``airflow standalone``, headless Chromium, a real login.
 
 Starts Airflow on 127.0.0.1 with a free port, in a temp home, with the repo's plugins and
 DAGs and an ingest home filled with the demo data, logs in through the UI, opens the ops
@@ -31,11 +31,13 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SCREENSHOT = REPO / "docs" / "ops-view.png"
-STARTUP_SECONDS = 300  # standalone migrates its database and starts five components
+STARTUP_SECONDS = 420  # standalone migrates its database and starts five components
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.timeout(STARTUP_SECONDS + 180),
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
     pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
                        reason="the playwright package is not installed"),
 ]
@@ -63,6 +65,8 @@ def airflow(tmp_path: Path) -> Iterator[tuple[str, str, dict[str, int]]]:
     env = {
         **os.environ,
         **settings_env(tmp_path / "ingest"),
+        # standalone starts its components as ``airflow ...`` from PATH: this venv's
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
@@ -117,7 +121,7 @@ def test_ops_page_renders_demo_numbers(airflow: tuple[str, str, dict[str, int]])
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1500})
+            page = browser.new_page(viewport={"width": 1440, "height": 1800})
             page.goto(f"{url}/")
             page.locator("input[name=username]").fill("admin")
             page.locator("input[name=password]").fill(password)

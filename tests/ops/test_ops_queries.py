@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, NOW, SECOND
-from ops_support import KILL, KILLED_URI, fill
+from ops_support import FIRST, KILL, KILLED_URI, NOW, SECOND, fill
 
 from ingest.ops import queries as q
 from ingest.runtime import Runtime

@@ -19,7 +19,6 @@ from ingest.parsers.base import ParsedItem, ParseOutcome
 from ingest.parsers.body import render_body, text_blocks
 from ingest.parsers.identity import (
     AFP,
-    clean_text,
     country_code,
     finish,
     integer,
@@ -55,6 +54,8 @@ class AFPAPIParser:
             raise IngestError(Reason.BAD_ENCODING, f"not UTF-8: {exc}") from None
         except ValueError as exc:
             raise IngestError(Reason.MALFORMED_JSON, str(exc)) from None
+        except RecursionError:
+            raise IngestError(Reason.MALFORMED_JSON, "JSON nested too deeply") from None
         if _SURROGATE_ESCAPE.search(text):
             _refuse_lone_surrogates(data)
         docs, many = _docs(data)
@@ -163,7 +164,7 @@ def _picture(item: Any, uno: str, when: datetime | None) -> Picture:
                 size_in_bytes=integer(m.get("sizeInBytes"), "sizeInBytes"),
             )
             for m in medias
-            if _str(m, "href")
+            if (_str(m, "href") or "").lower().startswith(("https://", "http://"))  # no javascript:
         ],
     )
 
@@ -174,10 +175,18 @@ def _strs(doc: dict[str, Any], key: str) -> list[str]:
     if value is None:
         return []
     values = value if isinstance(value, list) else [value]
-    if not all(isinstance(v, str | int) for v in values):
-        raise IngestError(Reason.INVALID_FIELD, f"{key}: expected text, got {value!r:.60}")
-    return [t for t in (clean_text(str(v)) for v in values) if t]
+    texts = []
+    for v in values:
+        if not isinstance(v, (str, int)):
+            raise IngestError(Reason.INVALID_FIELD, f"{key}: expected text, got {value!r:.60}")
+        text = " ".join(str(v).split())  # clean_text, inlined: this runs ~35 times a doc
+        if text:
+            texts.append(text)
+    return texts
 
 
 def _str(doc: dict[str, Any], key: str) -> str | None:
+    value = doc.get(key)
+    if type(value) is str:  # the usual case, without building a list
+        return " ".join(value.split()) or None
     return " ".join(_strs(doc, key)) or None

@@ -8,7 +8,7 @@ carry an ``Href``; their NewsLines give the credit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from lxml import etree
@@ -41,6 +41,11 @@ _STATUSES: dict[str, PubStatus] = {
 }
 
 
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_Index = dict[object, list[etree._Element]]
+_NONE: list[etree._Element] = []
+
+
 class AFPNewsML12Parser:
     """AFP's NewsML 1.2 profile: NITF or bare ``<p>`` bodies, photo components."""
 
@@ -49,15 +54,17 @@ class AFPNewsML12Parser:
     def parse(self, raw: bytes, *, source: str) -> Iterator[ParseOutcome]:
         root = parse_xml(raw)
         if root.tag == "NewsML":
-            items = root.findall("NewsItem")
+            items = list(root.iterchildren("NewsItem"))
         elif root.tag == "NewsItem":
             items = [root]
         else:
             raise IngestError(Reason.UNSUPPORTED_ITEM, f"root is {root.tag!r}, not NewsML")
         if not items:
             raise IngestError(Reason.EMPTY, "NewsML holds no NewsItem")
-        products = [p for p in (e.get("FormalName") for e in root.iterfind(".//NewsProduct")) if p]
-        priority = _formal(root.find("NewsEnvelope/Priority"))
+        products = [
+            p for p in (e.get("FormalName") for e in root.iterdescendants("NewsProduct")) if p
+        ]
+        priority = _formal(_under((root,), "NewsEnvelope", "Priority"))
         yield from each_item(
             items,
             lambda item: _article(item, products, priority),
@@ -68,154 +75,223 @@ class AFPNewsML12Parser:
 
 
 def _article(item: etree._Element, products: list[str], priority: str | None) -> ParsedItem:
-    ident = item.find("Identification/NewsIdentifier")
-    date_id = _text(ident, "DateId")
-    item_id = _text(ident, "NewsItemId")
+    top = _kids(item)
+    ident = _under(top.get("Identification", _NONE), "NewsIdentifier")
+    ids = _kids(ident)
+    date_id = _text(_one(ids, "DateId"))
+    item_id = _text(_one(ids, "NewsItemId"))
     if ident is None or not date_id or not item_id:
         raise IngestError(Reason.MISSING_ID, "NewsItem has no DateId/NewsItemId")
-    provider_id = _text(ident, "ProviderId") or "afp.com"
-    version = version_number(_text(ident, "RevisionId"), "RevisionId")
+    provider_id = _text(_one(ids, "ProviderId")) or "afp.com"
+    version = version_number(_text(_one(ids, "RevisionId")), "RevisionId")
     alt_ids = afp_ids(date_id, item_id)
-    public_id = _text(ident, "PublicIdentifier")
+    public_id = _text(_one(ids, "PublicIdentifier"))
     if public_id:
         alt_ids["afp-public-identifier"] = public_id
-    mgmt = item.find("NewsManagement")
-    main = item.find("NewsComponent")
+    mgmt = _kids(_one(top, "NewsManagement"))
+    main = _one(top, "NewsComponent")
     if main is None:
         raise IngestError(Reason.UNSUPPORTED_ITEM, f"{item_id}: NewsItem has no NewsComponent")
-    lines = main.find("NewsLines")
-    desc = main.find("DescriptiveMetadata")
-    origin = desc.find("Location[@HowPresent='Origin']") if desc is not None else None
-    status = (_formal(_find(mgmt, "Status")) or "Usable").lower()
+    parts = _kids(main)
+    lines = _kids(_one(parts, "NewsLines"))
+    desc = _kids(_one(parts, "DescriptiveMetadata"))
+    origin = next((e for e in desc.get("Location", _NONE) if e.get("HowPresent") == "Origin"), None)
+    status = (_formal(_one(mgmt, "Status")) or "Usable").lower()
     if status not in _STATUSES:
         raise IngestError(Reason.INVALID_FIELD, f"{item_id}: unknown Status {status!r}")
     advisory = _advisory(lines)
-    correction = _property(desc, "Version") == "Correction"
-    created = parse_date(_text(mgmt, "ThisRevisionCreated"), "ThisRevisionCreated")
+    correction = _property(desc.get("Property", _NONE), "Version") == "Correction"
+    created = parse_date(_text(_one(mgmt, "ThisRevisionCreated")), "ThisRevisionCreated")
+    located = _tagged(origin, "Property")
     article = Article(
         uri=f"urn:newsml:{provider_id}:{date_id}:{item_id}",
         version=version,
         pub_status=_STATUSES[status],
         version_created=created,
-        first_created=parse_date(_text(mgmt, "FirstCreated"), "FirstCreated"),
+        first_created=parse_date(_text(_one(mgmt, "FirstCreated")), "FirstCreated"),
         embargoed_until=parse_date(
-            _text(mgmt, "StatusWillChange/DateAndTime"), "StatusWillChange"
+            _text(_under(mgmt.get("StatusWillChange", _NONE), "DateAndTime")), "StatusWillChange"
         ),
         signals=signals([], correction=correction),
         ed_note=advisory,
-        urgency=urgency(_formal(_find(mgmt, "Urgency")) or priority),
-        language=language_tag(_formal(_find(desc, "Language")) or item.get(
-            "{http://www.w3.org/XML/1998/namespace}lang")),
-        headline=_text(lines, "HeadLine"),
-        subheadline=_text(lines, "SubHeadLine"),
-        byline=_text(lines, "ByLine"),
-        dateline=_text(lines, "DateLine"),
-        located=_property(origin, "City"),
-        country=country_code(_property(origin, "Country")),
-        slugline=_text(lines, "SlugLine") or _text(item, "Identification/NameLabel"),
-        genres=[Subject(name=g) for g in _formals(desc, "Genre")],
-        subjects=[iptc_subject(c) for c in _formals(desc, "SubjectCode/*")],
-        keywords=_properties(desc, "Keyword"),
+        urgency=urgency(_formal(_one(mgmt, "Urgency")) or priority),
+        language=language_tag(_formal(_one(desc, "Language")) or item.get(_XML_LANG)),
+        headline=_text(_one(lines, "HeadLine")),
+        subheadline=_text(_one(lines, "SubHeadLine")),
+        byline=_text(_one(lines, "ByLine")),
+        dateline=_text(_one(lines, "DateLine")),
+        located=_property(located, "City"),
+        country=country_code(_property(located, "Country")),
+        slugline=_text(_one(lines, "SlugLine"))
+        or _text(_under(top.get("Identification", _NONE), "NameLabel")),
+        genres=[Subject(name=g) for g in _formals(desc.get("Genre", _NONE))],
+        subjects=[iptc_subject(c) for c in _formals(_subject_codes(desc))],
+        keywords=_properties(desc.get("Property", _NONE), "Keyword"),
         products=products,
         provider=AFP if provider_id == "afp.com" else provider_id,
-        copyright_notice=_text(lines, "CopyrightLine"),
-        usage_terms=_text(main, "RightsMetadata/UsageRights/UsageType"),
+        copyright_notice=_text(_one(lines, "CopyrightLine")),
+        usage_terms=_text(_under(parts.get("RightsMetadata", _NONE), "UsageRights", "UsageType")),
         alt_ids=alt_ids,
     )
-    text_item = _text_content(main)
+    components = [(c, _is_photo(c)) for c in parts.get("NewsComponent", _NONE)]
+    text_item = _text_content(parts, [c for c, photo in components if not photo])
     stripped: list[Stripped] = []
     if text_item is not None:
         article.body_html, stripped = render_body(xml_blocks(text_item))
-    article.pictures = [
-        _picture(c, article.uri, created) for c in main.iterfind("NewsComponent") if _is_photo(c)
-    ]
+    article.pictures = [_picture(c, article.uri, created) for c, photo in components if photo]
     return ParsedItem(finish(article), stripped)
 
 
-def _text_content(main: etree._Element) -> etree._Element | None:
+def _subject_codes(desc: _Index) -> list[etree._Element]:
+    """``SubjectCode/*``: every element inside every SubjectCode."""
+    return [code for group in desc.get("SubjectCode", _NONE) for code in group.iterchildren("*")]
+
+
+def _text_content(parts: _Index, texts: list[etree._Element]) -> etree._Element | None:
     """The DataContent of the text: the main component's own, else its first text part."""
-    own = main.find("ContentItem/DataContent")
+    own = _under(parts.get("ContentItem", _NONE), "DataContent")
     if own is not None:
         return own
-    for component in main.iterfind("NewsComponent"):
-        if not _is_photo(component):
-            found = component.find(".//ContentItem/DataContent")
-            if found is not None:
-                return found
+    for component in texts:
+        found = next(_data_contents(component), None)
+        if found is not None:
+            return found
     return None
 
 
+def _data_contents(component: etree._Element) -> Iterator[etree._Element]:
+    """``component.iterfind(".//ContentItem/DataContent")`` without ElementPath."""
+    for content in component.iterdescendants("ContentItem"):
+        yield from content.iterchildren("DataContent")
+
+
+def _files(component: etree._Element) -> Iterator[etree._Element]:
+    """``component.iterfind(".//ContentItem[@Href]")``: the ContentItems naming a file."""
+    return (c for c in component.iterdescendants("ContentItem") if c.get("Href") is not None)
+
+
 def _is_photo(component: etree._Element) -> bool:
-    return component.find(".//ContentItem[@Href]") is not None
+    return next(_files(component), None) is not None
 
 
 def _picture(component: etree._Element, story: str, created: datetime | None) -> Picture:
     """A photo component: its Duid names it within the story, else its first file does."""
-    lines = component.find("NewsLines")
-    credit = _text(lines, "CreditLine")
+    parts = _kids(component)
+    lines = _kids(_one(parts, "NewsLines"))
+    credit = _text(_one(lines, "CreditLine"))
     holder, notice = picture_rights(credit, created)
     renditions = []
-    for part in component.iterfind(".//ContentItem[@Href]"):
-        role = _formal(_find(part.getparent(), "Role")) or "rendition"
-        chars = part.find("Characteristics")
+    for part in _files(component):
+        parent = part.getparent()
+        role = _formal(_under((parent,), "Role") if parent is not None else None) or "rendition"
+        chars = _under((part,), "Characteristics")
+        properties = _tagged(chars, "Property")
         renditions.append(Rendition(
             name=role,
             href=part.get("Href", ""),
-            content_type=_formal(part.find("MimeType")),
-            width=integer(_property(chars, "Width"), "Width"),
-            height=integer(_property(chars, "Height"), "Height"),
-            size_in_bytes=integer(_text(chars, "SizeInBytes"), "SizeInBytes"),
+            content_type=_formal(_under((part,), "MimeType")),
+            width=integer(_property(properties, "Width"), "Width"),
+            height=integer(_property(properties, "Height"), "Height"),
+            size_in_bytes=integer(
+                _text(_under((chars,), "SizeInBytes") if chars is not None else None),
+                "SizeInBytes",
+            ),
         ))
-    caption = next((_text(c, ".//DataContent") for c in component.iterfind("NewsComponent")
-                    if _formal(c.find("Role")) == "Caption"), None)
+    caption = next(
+        (
+            _text(next(c.iterdescendants("DataContent"), None))
+            for c in parts.get("NewsComponent", _NONE)
+            if _formal(_under((c,), "Role")) == "Caption"
+        ),
+        None,
+    )
     duid = component.get("Duid")
     return Picture(
         uri=f"{story}#{duid}" if duid else renditions[0].href,
-        caption=caption or _text(lines, "HeadLine"),
-        by=_text(lines, "ByLine"),
+        caption=caption or _text(_one(lines, "HeadLine")),
+        by=_text(_one(lines, "ByLine")),
         credit=credit,
         copyright_holder=holder,
-        copyright_notice=_text(lines, "CopyrightLine") or notice,
-        usage_terms=_text(component, "RightsMetadata/UsageRights/UsageType"),
+        copyright_notice=_text(_one(lines, "CopyrightLine")) or notice,
+        usage_terms=_text(_under(parts.get("RightsMetadata", _NONE), "UsageRights", "UsageType")),
         renditions=renditions,
     )
 
 
-def _advisory(lines: etree._Element | None) -> str | None:
-    if lines is None:
-        return None
-    notes = [_text(line, "NewsLineText") for line in lines.iterfind("NewsLine")
-             if _formal(line.find("NewsLineType")) == "AdvisoryLine"]
+def _advisory(lines: _Index) -> str | None:
+    notes = [
+        _text(_under((line,), "NewsLineText"))
+        for line in lines.get("NewsLine", _NONE)
+        if _formal(_under((line,), "NewsLineType")) == "AdvisoryLine"
+    ]
     return " ".join(n for n in notes if n) or None
 
 
-def _find(parent: etree._Element | None, path: str) -> etree._Element | None:
-    return parent.find(path) if parent is not None else None
+def _kids(parent: etree._Element | None) -> _Index:
+    """The children of ``parent`` by tag, each list in document order (one pass, so each
+    later lookup is a dict hit rather than an ElementPath search)."""
+    index: _Index = {}
+    if parent is not None:
+        for child in parent:
+            found = index.get(child.tag)
+            if found is None:
+                index[child.tag] = [child]
+            else:
+                found.append(child)
+    return index
 
 
-def _text(parent: etree._Element | None, path: str) -> str | None:
-    element = _find(parent, path)
-    return clean_text("".join(element.itertext())) if element is not None else None
+def _one(index: _Index, tag: str) -> etree._Element | None:
+    found = index.get(tag)
+    return found[0] if found else None
+
+
+def _under(parents: Iterable[etree._Element], *tags: str) -> etree._Element | None:
+    """The first element at path ``tags`` below ``parents``, in document order: what
+    ``parent.find("A/B")`` returns for plain tags, without ElementPath."""
+    head, rest = tags[0], tags[1:]
+    for parent in parents:
+        for child in parent:
+            if child.tag == head:
+                if not rest:
+                    return child
+                found = _under((child,), *rest)
+                if found is not None:
+                    return found
+    return None
+
+
+def _tagged(parent: etree._Element | None, tag: str) -> list[etree._Element]:
+    """The children of ``parent`` with ``tag``; none when there is no parent."""
+    return [] if parent is None else [c for c in parent if c.tag == tag]
+
+
+def _text(element: etree._Element | None) -> str | None:
+    """All the text inside ``element``, whitespace collapsed; None if absent or blank."""
+    if element is None:
+        return None
+    return clean_text(element.text if not len(element) else "".join(element.itertext()))
 
 
 def _formal(element: etree._Element | None) -> str | None:
     return clean_text(element.get("FormalName")) if element is not None else None
 
 
-def _formals(parent: etree._Element | None, path: str) -> list[str]:
-    if parent is None:
-        return []
-    return [f for f in (_formal(e) for e in parent.iterfind(path)) if f]
+def _formals(elements: list[etree._Element]) -> list[str]:
+    return [f for f in (_formal(e) for e in elements) if f]
 
 
-def _properties(parent: etree._Element | None, name: str) -> list[str]:
-    if parent is None:
-        return []
-    found = parent.iterfind(f"Property[@FormalName='{name}']")
-    values = (clean_text(p.get("Value")) for p in found)
+def _properties(elements: list[etree._Element], name: str) -> list[str]:
+    """Values of the ``Property`` elements among ``elements`` whose FormalName is ``name``
+    (``Property[@FormalName='name']``)."""
+    values = (
+        clean_text(p.get("Value"))
+        for p in elements
+        if p.tag == "Property" and p.get("FormalName") == name
+    )
     return [v for v in values if v]
 
 
-def _property(parent: etree._Element | None, name: str) -> str | None:
-    values = _properties(parent, name)
+def _property(elements: list[etree._Element], name: str) -> str | None:
+    values = _properties(elements, name)
     return values[0] if values else None

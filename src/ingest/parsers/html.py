@@ -1,10 +1,11 @@
 """Web article pages -> Article: metadata from the head, body from the best-scoring container.
 
 The page is parsed with lxml.html. Furniture (scripts, navigation, elements whose class or
-id the structure rules name) is removed first and reported; the remaining text is cut
-into blocks (paragraphs, headings, list items) and every block's length, weighted by how
-much of it is link text, is credited to its ancestors. The ancestor with the highest
-total is the article container; its blocks go to ``text.assemble`` like any page's.
+id the structure rules name, runs of teaser cards after the article) is removed first and
+reported; the remaining text is cut into blocks (paragraphs, headings, list items, table
+cells) and every block's length, weighted by how much of it is link text, is credited to
+its ancestors. The ancestor with the highest total, narrowed to a child that holds most of
+it, is the article container; its blocks go to ``text.assemble`` like any page's.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ BLOCK_TAGS = frozenset({
 })
 OUTPUT_TAG = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h3", "h5": "h4", "h6": "h4",
               "li": "li", "blockquote": "blockquote"}
+CELLS = frozenset({"td", "th"})
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Scoring thresholds (see module docstring).
 MIN_PARAGRAPH_CHARS = 40
@@ -49,6 +51,8 @@ FURNITURE_WEIGHT = 0.3
 FURNITURE = frozenset({"header", "footer", "nav", "aside"})
 KEEP_LINK_DENSITY = 0.5
 MAX_FURNITURE_SHARE = 0.3
+# The container narrows to a child holding this share of its score (a footer's prose left out).
+DOMINANT_SHARE = 0.8
 MAX_DEPTH = 200
 MAX_CONTROL_CHARS = 200
 # A furniture-marked element with this many paragraphs of this length is kept: the page
@@ -56,6 +60,17 @@ MAX_CONTROL_CHARS = 200
 PROSE_CHARS = 150
 PROSE_PARAGRAPHS = 3
 ALWAYS_FURNITURE = frozenset({"", "comments_prompt"})
+# Hidden elements go unless they hold most of the page (some pages reveal the article by script).
+MAX_HIDDEN_SHARE = 0.6
+# Teasers: at least this many sibling cards alike in tag and class, each short, with a
+# picture, heading or date, and a link opening its text (within this share) or wrapping a
+# picture. They go when the prose before them outweighs them and little prose follows.
+MIN_TEASERS = 3
+MAX_TEASER_CHARS = 600
+TEASER_LEAD_SHARE = 0.3
+TEASER_MARKS = ("img", "picture", "time", "h2", "h3", "h4", "h5", "h6")
+TEASER_PROSE_CHARS = 80
+MAX_PROSE_AFTER_TEASERS = 0.05
 
 SENTENCE_ENDS = (".", "!", "?", ":", '"', "”", "»", ")")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]{2,40})""", re.I)
@@ -63,6 +78,7 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
 _TITLE_SPLIT = re.compile(r"\s+[|–—·»:-]\s+")
+_DIGITS = re.compile(r"\d+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
@@ -291,12 +307,65 @@ def _strip_furniture(body: etree._Element) -> list[Stripped]:
         if any(a in removed for a in el.iterancestors()):
             continue
         text = _text(_content(el))
-        if len(text) > MAX_FURNITURE_SHARE * total or (kind not in ALWAYS_FURNITURE and _prose(el)):
+        share = MAX_HIDDEN_SHARE if kind == "" else MAX_FURNITURE_SHARE
+        if len(text) > share * total or (kind not in ALWAYS_FURNITURE and _prose(el)):
             continue
         removed.add(el)
         if kind and text:
             report.append(audit(kind, text))
         _remove(el)
+    return report + _strip_teasers(body)
+
+
+def _is_teaser(el: etree._Element) -> bool:
+    """A card pointing to another page: short text led by a link, with a picture, heading or date.
+
+    The link wraps a picture or opens the card's text; one deep in an answer or a product
+    description does not make a teaser.
+    """
+    text = _text(_content(el))
+    if not 0 < len(text) <= MAX_TEASER_CHARS or next(el.iter(*TEASER_MARKS), None) is None:
+        return False
+    for link in el.iter("a"):
+        if link.get("href", "#").startswith("#"):
+            continue
+        label = _text(_content(link))
+        if next(link.iter("img", "picture"), None) is not None or (
+                label and text.find(label) <= TEASER_LEAD_SHARE * len(text)):
+            return True
+    return False
+
+
+def _strip_teasers(body: etree._Element) -> list[Stripped]:
+    """Remove runs of sibling teaser cards that follow the article's prose, reporting them.
+
+    Cards followed by more prose are the article itself (a listicle, a guide's chapters).
+    """
+    groups: dict[tuple[etree._Element, str, str], list[etree._Element]] = {}
+    for el in body.iter("div", "article", "li", "section"):
+        parent = el.getparent()
+        if parent is not None:
+            signature = _DIGITS.sub("", el.get("class", ""))
+            groups.setdefault((parent, str(el.tag), signature), []).append(el)
+    found = [m for m in groups.values()
+             if len(m) >= MIN_TEASERS and all(_is_teaser(el) for el in m)]
+    if not found:
+        return []
+    inside = {el for members in found for m in members for el in m.iter("p")}
+    order = {el: i for i, el in enumerate(body.iter())}
+    prose = [(order[p], size) for p in body.iter("p")
+             if p not in inside and (size := len(_text(_content(p)))) >= TEASER_PROSE_CHARS]
+    total = sum(size for _, size in prose)
+    report: list[Stripped] = []
+    for members in found:
+        start = order[members[0]]
+        before = sum(size for at, size in prose if at < start)
+        text = " / ".join(_text(_content(m)) for m in members)
+        if before < len(text) or total - before > MAX_PROSE_AFTER_TEASERS * total:
+            continue
+        report.append(audit("related_links", text))
+        for member in members:
+            _remove(member)
     return report
 
 
@@ -369,7 +438,7 @@ def _value(unit: _Unit) -> float:
         return -JUNK_WEIGHT * size
     if size >= MIN_PARAGRAPH_CHARS:
         return size * (1 - density) - PARAGRAPH_COST
-    if unit.tag in ("td", "th") and not unit.links:
+    if unit.tag in CELLS and not unit.links:
         return CELL_WEIGHT * size
     return 0.0 if unit.tag == "li" else -SHORT_WEIGHT * size
 
@@ -392,17 +461,37 @@ def _scores(units: list[_Unit]) -> dict[etree._Element, float]:
 
 
 def _article_units(units: list[_Unit], body: etree._Element) -> list[_Unit]:
-    """Blocks of the best-scoring element, less its sub-elements that score below zero."""
+    """Blocks of the article container, less its sub-elements that score below zero.
+
+    The container is the best-scoring element, narrowed to a child holding most of its
+    score; prose blocks of the wider element that come before that child (a standfirst, an
+    intro in the article's header) are kept too, what follows it (bios, footers) is not.
+    """
     scores = _scores(units)
-    container = max(scores.items(), key=lambda item: item[1], default=(body, 0.0))[0]
+    top = max(scores.items(), key=lambda item: item[1], default=(body, 0.0))[0]
+    container = top
+    while scores[container] > 0:
+        best = max((child for child in container if child in scores),
+                   key=lambda child: scores[child], default=None)
+        if best is None or scores[best] < DOMINANT_SHARE * scores[container]:
+            break
+        container = best
     kept: list[_Unit] = []
+    before = container is not top
     for unit in units:
+        lead_in = before and _value(unit) > 0
         for el in (unit.element, *unit.element.iterancestors()):
             if el is container:
                 kept.append(unit)
+                before = False
                 break
-            if scores[el] < 0 and el is not unit.element:
+            if el is top:
+                if lead_in:
+                    kept.append(unit)
                 break
+            if el is not unit.element and scores[el] < 0:
+                break
+            lead_in = lead_in and el.tag not in FURNITURE
     return kept
 
 
@@ -472,7 +561,7 @@ def extract(
         if unit.links / len(unit.text) > KEEP_LINK_DENSITY:
             stripped.append(audit("related_links", unit.text))
             continue
-        if unit.tag not in OUTPUT_TAG and _is_stub(unit.text):
+        if unit.tag not in OUTPUT_TAG and unit.tag not in CELLS and _is_stub(unit.text):
             stripped.append(audit(classify_text(unit.text) or "other", unit.text))
             continue
         tag = OUTPUT_TAG.get(unit.tag, "p")

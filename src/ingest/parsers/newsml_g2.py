@@ -7,7 +7,7 @@ credit and rights; a picture no text item links to becomes a picture article its
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
@@ -40,28 +40,34 @@ _STATUSES: dict[str, PubStatus] = {
 }
 
 
-def _p(path: str) -> str:
-    """``itemMeta/pubStatus`` -> the same path in the G2 namespace, built once per path."""
-    return "/".join(part if part == "." else f"{{{NS}}}{part}" for part in path.split("/"))
+def _q(name: str) -> str:
+    """``pubStatus`` -> ``{http://iptc.org/std/nar/2006-10-01/}pubStatus``."""
+    return f"{{{NS}}}{name}"
 
 
-_NEWS_ITEM, _NEWS_MESSAGE = _p("newsItem"), _p("newsMessage")
-_MESSAGE_ITEMS = _p("itemSet/newsItem")
-_ITEM_CLASS, _LINK = _p("itemMeta/itemClass"), _p("itemMeta/link")
-_HOLDER, _NOTICE = _p("rightsInfo/copyrightHolder"), _p("rightsInfo/copyrightNotice")
-_USAGE, _NAME = _p("rightsInfo/usageTerms"), _p("name")
-_PROVIDER, _SERVICE = _p("itemMeta/provider"), _p("itemMeta/service")
-_VERSION_CREATED, _FIRST_CREATED = _p("itemMeta/versionCreated"), _p("itemMeta/firstCreated")
-_EMBARGOED, _PUB_STATUS = _p("itemMeta/embargoed"), _p("itemMeta/pubStatus")
-_ED_NOTE, _SIGNAL = _p("itemMeta/edNote"), _p("itemMeta/signal")
-_CONTENT_META = _p("contentMeta")
-_URGENCY, _CONTENT_CREATED = _p("urgency"), _p("contentCreated")
-_LOCATED, _BROADER = _p("located"), _p("broader")
-_CREATOR, _BY, _DATELINE = _p("creator"), _p("by"), _p("dateline")
-_LANGUAGE, _GENRE, _SUBJECT = _p("language"), _p("genre"), _p("subject")
-_SLUGLINE, _HEADLINE, _DESCRIPTION = _p("slugline"), _p("headline"), _p("description")
-_CREDITLINE, _KEYWORD, _INFO_SOURCE = _p("creditline"), _p("keyword"), _p("infoSource")
-_INLINE_XML, _REMOTE = _p("contentSet/inlineXML"), _p("contentSet/remoteContent")
+_NEWS_ITEM, _NEWS_MESSAGE, _ITEM_SET = _q("newsItem"), _q("newsMessage"), _q("itemSet")
+_ITEM_META, _RIGHTS_INFO = _q("itemMeta"), _q("rightsInfo")
+_CONTENT_META, _CONTENT_SET = _q("contentMeta"), _q("contentSet")
+# children of itemMeta
+_ITEM_CLASS, _LINK, _PROVIDER, _SERVICE = _q("itemClass"), _q("link"), _q("provider"), _q("service")
+_VERSION_CREATED, _FIRST_CREATED = _q("versionCreated"), _q("firstCreated")
+_EMBARGOED, _PUB_STATUS = _q("embargoed"), _q("pubStatus")
+_ED_NOTE, _SIGNAL = _q("edNote"), _q("signal")
+# children of rightsInfo
+_HOLDER, _NOTICE, _USAGE = _q("copyrightHolder"), _q("copyrightNotice"), _q("usageTerms")
+# children of contentMeta
+_URGENCY, _CONTENT_CREATED, _LOCATED = _q("urgency"), _q("contentCreated"), _q("located")
+_CREATOR, _BY, _DATELINE = _q("creator"), _q("by"), _q("dateline")
+_LANGUAGE, _GENRE, _SUBJECT = _q("language"), _q("genre"), _q("subject")
+_SLUGLINE, _HEADLINE, _DESCRIPTION = _q("slugline"), _q("headline"), _q("description")
+_CREDITLINE, _KEYWORD, _INFO_SOURCE = _q("creditline"), _q("keyword"), _q("infoSource")
+# children of contentSet
+_INLINE_XML, _REMOTE = _q("inlineXML"), _q("remoteContent")
+# children of concepts
+_NAME, _BROADER = _q("name"), _q("broader")
+
+_Index = dict[object, list[etree._Element]]
+_NONE: list[etree._Element] = []
 
 
 class NewsMLG2Parser:
@@ -72,39 +78,89 @@ class NewsMLG2Parser:
     def parse(self, raw: bytes, *, source: str) -> Iterator[ParseOutcome]:
         root = parse_xml(raw)
         if root.tag == _NEWS_ITEM:
-            items, many = [root], False
+            elements, many = [root], False
         elif root.tag == _NEWS_MESSAGE:
-            items, many = root.findall(_MESSAGE_ITEMS), True
+            elements = [n for s in root.iterchildren(_ITEM_SET) for n in s.iterchildren(_NEWS_ITEM)]
+            many = True
         else:
             raise IngestError(Reason.UNSUPPORTED_ITEM, f"root is {root.tag!r}, not a G2 newsItem")
-        if not items:
+        if not elements:
             raise IngestError(Reason.EMPTY, "newsMessage holds no newsItem")
-        kinds = {item: _is_picture(item) for item in items}
-        pictures = {item.get("guid", ""): item for item in items if kinds[item]}
-        texts = [item for item in items if not kinds[item]]
-        linked = {link.get("residref") for item in texts for link in item.iterfind(_LINK)}
+        items = [_Item(element) for element in elements]
+        pictures = {item.element.get("guid", ""): item for item in items if item.is_picture}
+        texts = [item for item in items if not item.is_picture]
+        linked = {link.get("residref") for item in texts for link in item.meta.get(_LINK, _NONE)}
         standalone = [item for guid, item in pictures.items() if guid not in linked]
 
-        def build(item: etree._Element) -> ParsedItem:
-            if kinds[item]:
+        def build(item: _Item) -> ParsedItem:
+            if item.is_picture:
                 return ParsedItem(_picture_article(item))
-            refs = [link.get("residref") for link in item.iterfind(_LINK)]
+            refs = [link.get("residref") for link in item.meta.get(_LINK, _NONE)]
             attached = [_picture(pictures[r]) for r in refs if r in pictures]
             return _text_article(item, attached)
 
         yield from each_item(
-            texts + standalone, build, lambda i, item: item.get("guid") or f"item[{i}]", many=many
+            texts + standalone,
+            build,
+            lambda i, item: item.element.get("guid") or f"item[{i}]",
+            many=many,
         )
 
 
-def _is_picture(item: etree._Element) -> bool:
-    return _qcode(item.find(_ITEM_CLASS)) in _PICTURE_CLASSES
+class _Item:
+    """A newsItem with its metadata children indexed by tag, in one pass over the tree.
+
+    The pools match what ElementPath would search: ``meta`` holds the children of every
+    ``itemMeta`` in document order (as ``itemMeta/x`` searches them all), likewise
+    ``rights`` and ``sets``; ``cm`` holds those of the first ``contentMeta`` only, ``cms``
+    those of every ``contentMeta``.
+    """
+
+    __slots__ = ("cm", "cms", "element", "is_picture", "meta", "rights", "sets")
+
+    def __init__(self, element: etree._Element) -> None:
+        top = _index((element,))
+        content_metas = top.get(_CONTENT_META, _NONE)
+        self.element = element
+        self.meta = _index(top.get(_ITEM_META, _NONE))
+        self.rights = _index(top.get(_RIGHTS_INFO, _NONE))
+        self.sets = _index(top.get(_CONTENT_SET, _NONE))
+        self.cm = _index(content_metas[:1])
+        self.cms = self.cm if len(content_metas) < 2 else _index(content_metas)
+        self.is_picture = _qcode(_first(self.meta, _ITEM_CLASS)) in _PICTURE_CLASSES
 
 
-def _text_article(item: etree._Element, pictures: list[Picture]) -> ParsedItem:
+def _index(parents: Iterable[etree._Element]) -> _Index:
+    """The children of ``parents`` by tag, each list in document order."""
+    index: _Index = {}
+    for parent in parents:
+        for child in parent:
+            found = index.get(child.tag)
+            if found is None:
+                index[child.tag] = [child]
+            else:
+                found.append(child)
+    return index
+
+
+def _first(index: _Index, tag: str) -> etree._Element | None:
+    found = index.get(tag)
+    return found[0] if found else None
+
+
+def _child(parent: etree._Element, tag: str) -> etree._Element | None:
+    """``parent.find(tag)`` for a plain tag, without ElementPath (concepts have few
+    children)."""
+    for child in parent:
+        if child.tag == tag:
+            return child
+    return None
+
+
+def _text_article(item: _Item, pictures: list[Picture]) -> ParsedItem:
     article = _common(item)
     article.pictures = pictures
-    inline = item.find(_INLINE_XML)
+    inline = _first(item.sets, _INLINE_XML)
     if inline is not None:
         article.body_html, stripped = render_body(xml_blocks(inline))
     else:
@@ -112,75 +168,77 @@ def _text_article(item: etree._Element, pictures: list[Picture]) -> ParsedItem:
     return ParsedItem(finish(article), stripped)
 
 
-def _picture_article(item: etree._Element) -> Article:
+def _picture_article(item: _Item) -> Article:
     """A picture nobody linked to: an article of type picture carrying itself."""
     article = _common(item)
     article.type = "picture"
-    article.pictures = [_picture(item)]
+    article.pictures = [_picture(item, article)]
     article.standfirst = article.standfirst or article.pictures[0].caption
     return finish(article)
 
 
-def _common(item: etree._Element) -> Article:
+def _common(item: _Item) -> Article:
     """Everything a text and a picture item share: ids, management, rights, descriptions."""
-    guid = item.get("guid")
+    element, meta, rights, cm = item.element, item.meta, item.rights, item.cm
+    guid = element.get("guid")
     if not guid:
         raise IngestError(Reason.MISSING_ID, "newsItem has no guid")
     uri, alt_ids = uri_from_guid(guid)
-    meta = item.find(_CONTENT_META)
-    cm = meta if meta is not None else etree.Element("contentMeta")
-    version = version_number(item.get("version"), "version")
-    headlines = item.findall(_p("contentMeta/headline"))
-    located = cm.find(_LOCATED)
+    version = version_number(element.get("version"), "version")
+    headlines = item.cms.get(_HEADLINE, _NONE)
+    located = _first(cm, _LOCATED)
     return Article(
         uri=uri,
         version=version,
-        pub_status=_STATUSES.get(_qcode(item.find(_PUB_STATUS)) or "", "usable"),
-        version_created=parse_date(_text(item, _VERSION_CREATED), "versionCreated"),
+        pub_status=_STATUSES.get(_qcode(_first(meta, _PUB_STATUS)) or "", "usable"),
+        version_created=parse_date(_text(_first(meta, _VERSION_CREATED)), "versionCreated"),
         first_created=parse_date(
-            _text(item, _FIRST_CREATED) or _text(cm, _CONTENT_CREATED), "firstCreated"
+            _text(_first(meta, _FIRST_CREATED)) or _text(_first(cm, _CONTENT_CREATED)),
+            "firstCreated",
         ),
-        embargoed_until=parse_date(_text(item, _EMBARGOED), "embargoed"),
-        signals=signals([s.get("qcode", "") for s in item.iterfind(_SIGNAL)]),
-        ed_note=_text(item, _ED_NOTE),
-        urgency=urgency(_text(cm, _URGENCY)),
-        language=language_tag(_attr(cm.find(_LANGUAGE), "tag") or item.get(XML_LANG)),
+        embargoed_until=parse_date(_text(_first(meta, _EMBARGOED)), "embargoed"),
+        signals=signals([s.get("qcode", "") for s in meta.get(_SIGNAL, _NONE)]),
+        ed_note=_text(_first(meta, _ED_NOTE)),
+        urgency=urgency(_text(_first(cm, _URGENCY))),
+        language=language_tag(_attr(_first(cm, _LANGUAGE), "tag") or element.get(XML_LANG)),
         headline=_headline(headlines, sub=False),
         subheadline=_headline(headlines, sub=True),
         standfirst=_description(cm, "summary"),
-        byline=_text(cm, _BY) or _names(cm.iterfind(_CREATOR)),
-        dateline=_text(cm, _DATELINE),
-        located=_text(located, _NAME) if located is not None else None,
+        byline=_text(_first(cm, _BY)) or _names(cm.get(_CREATOR, _NONE)),
+        dateline=_text(_first(cm, _DATELINE)),
+        located=_text(_child(located, _NAME)) if located is not None else None,
         country=_country(located),
-        slugline=_text(cm, _SLUGLINE),
-        genres=[_concept(g) for g in cm.iterfind(_GENRE)],
-        subjects=[_concept(s) for s in cm.iterfind(_SUBJECT)],
-        keywords=[k for k in (clean_text(k.text) for k in cm.iterfind(_KEYWORD)) if k],
-        products=[p for p in (_label(s) for s in item.iterfind(_SERVICE)) if p],
-        provider=_provider(item.find(_PROVIDER)),
-        copyright_holder=_label(item.find(_HOLDER)),
-        copyright_notice=_text(item, _NOTICE),
-        usage_terms=_text(item, _USAGE),
-        info_sources=[s for s in (_label(i) for i in cm.iterfind(_INFO_SOURCE)) if s],
+        slugline=_text(_first(cm, _SLUGLINE)),
+        genres=[_concept(g) for g in cm.get(_GENRE, _NONE)],
+        subjects=[_concept(s) for s in cm.get(_SUBJECT, _NONE)],
+        keywords=[k for k in (clean_text(k.text) for k in cm.get(_KEYWORD, _NONE)) if k],
+        products=[p for p in (_label(s) for s in meta.get(_SERVICE, _NONE)) if p],
+        provider=_provider(_first(meta, _PROVIDER)),
+        copyright_holder=_label(_first(rights, _HOLDER)),
+        copyright_notice=_text(_first(rights, _NOTICE)),
+        usage_terms=_text(_first(rights, _USAGE)),
+        info_sources=[s for s in (_label(i) for i in cm.get(_INFO_SOURCE, _NONE)) if s],
         alt_ids=alt_ids,
     )
 
 
-def _picture(item: etree._Element) -> Picture:
-    """A picture item as an association: its own caption, credit, rights and renditions."""
-    article = _common(item)
-    credit = _text(item, _p("contentMeta/creditline"))
+def _picture(item: _Item, article: Article | None = None) -> Picture:
+    """A picture item as an association: its own caption, credit, rights and renditions.
+
+    ``article`` is the item's own ``_common`` when the caller already built it."""
+    if article is None:
+        article = _common(item)
+    credit = _text(_first(item.cms, _CREDITLINE))
     holder, notice = picture_rights(credit, article.version_created or article.first_created)
-    meta = item.find(_CONTENT_META)
     return Picture(
         uri=article.uri,
-        caption=_description(meta, "caption") if meta is not None else None,
+        caption=_description(item.cm, "caption"),
         by=article.byline,
         credit=credit,
         copyright_holder=article.copyright_holder or holder,
         copyright_notice=article.copyright_notice or notice,
         usage_terms=article.usage_terms,
-        renditions=[_rendition(r) for r in item.iterfind(_REMOTE)],
+        renditions=[_rendition(r) for r in item.sets.get(_REMOTE, _NONE)],
     )
 
 
@@ -198,9 +256,15 @@ def _rendition(remote: etree._Element) -> Rendition:
     )
 
 
-def _text(parent: etree._Element | None, path: str) -> str | None:
-    element = parent.find(path) if parent is not None else None
-    return clean_text("".join(element.itertext())) if element is not None else None
+def _text(element: etree._Element | None) -> str | None:
+    """All the text inside ``element``, whitespace collapsed; None if absent or blank."""
+    if element is None:
+        return None
+    # clean_text, inlined (this runs some twenty times an item); a leaf's text is all its text
+    text = element.text if not len(element) else "".join(element.itertext())
+    if text is None:
+        return None
+    return " ".join(text.split()) or None
 
 
 def _attr(element: etree._Element | None, name: str) -> str | None:
@@ -215,7 +279,7 @@ def _label(element: etree._Element | None) -> str | None:
     """A concept's display value: its name, else its literal, else its qcode's code."""
     if element is None:
         return None
-    name = _text(element, _NAME) or clean_text(element.text)
+    name = _text(_child(element, _NAME)) or clean_text(element.text)
     code = element.get("literal") or (element.get("qcode") or "").rpartition(":")[2]
     return name or clean_text(code)
 
@@ -227,10 +291,12 @@ def _provider(element: etree._Element | None) -> str | None:
 
 
 def _concept(element: etree._Element) -> Subject:
-    return Subject(code=element.get("qcode") or element.get("literal"), name=_text(element, _NAME))
+    return Subject(
+        code=element.get("qcode") or element.get("literal"), name=_text(_child(element, _NAME))
+    )
 
 
-def _names(elements: Iterator[etree._Element]) -> str | None:
+def _names(elements: list[etree._Element]) -> str | None:
     names = [n for n in (_label(e) for e in elements) if n]
     return ", ".join(names) or None
 
@@ -239,23 +305,23 @@ def _headline(headlines: list[etree._Element], *, sub: bool) -> str | None:
     for headline in headlines:
         role = (headline.get("role") or "main").rpartition(":")[2].lower()
         if role.startswith("sub") == sub:
-            return clean_text("".join(headline.itertext()))
+            return _text(headline)
     return None
 
 
-def _description(meta: etree._Element, role: str) -> str | None:
-    for description in meta.iterfind(_DESCRIPTION):
+def _description(cm: _Index, role: str) -> str | None:
+    for description in cm.get(_DESCRIPTION, _NONE):
         if (description.get("role") or "").rpartition(":")[2] == role:
-            return clean_text("".join(description.itertext()))
+            return _text(description)
     return None
 
 
 def _country(located: etree._Element | None) -> str | None:
     if located is None:
         return None
-    for concept in (located, *located.iterfind(_BROADER)):
-        scheme, _, code = (concept.get("qcode") or "").partition(":")
-        if scheme == "iso3166-1a3":
-            return country_code(code)
+    for concept in (located, *located):
+        if concept is located or concept.tag == _BROADER:
+            scheme, _, code = (concept.get("qcode") or "").partition(":")
+            if scheme == "iso3166-1a3":
+                return country_code(code)
     return None
-

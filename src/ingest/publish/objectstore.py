@@ -135,12 +135,11 @@ class LocalObjectStore:
         return ObjectInfo(key, len(data), _etag(data), guess_type(key))
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames.sort()
-            for name in sorted(filenames):
-                if name.startswith(".tmp-"):
-                    continue
-                path = Path(dirpath) / name
+        """Walk only the directory the prefix names, yielding keys in S3's (byte) order."""
+        directory, _, _ = prefix.rpartition("/")
+        start = self.root / directory if directory else self.root
+        if start.is_dir():
+            for path in self._walk(start):
                 key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
                     stat = path.stat()
@@ -148,6 +147,15 @@ class LocalObjectStore:
                         key, stat.st_size, "", guess_type(key),
                         last_modified=datetime.fromtimestamp(stat.st_mtime, UTC),
                     )
+
+    def _walk(self, directory: Path) -> Iterator[Path]:
+        # A directory sorts as "name/", so "a/x" comes before "a0" exactly as keys do.
+        entries = sorted(os.scandir(directory), key=lambda e: e.name + "/" * e.is_dir())
+        for entry in entries:
+            if entry.is_dir():
+                yield from self._walk(Path(entry.path))
+            elif not entry.name.startswith(".tmp-"):
+                yield Path(entry.path)
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)

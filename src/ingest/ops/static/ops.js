@@ -56,7 +56,10 @@ function renderSources(sources) {
       el("h3", {}, s.source),
       el("dl", {},
         el("dt", {}, "Last window"),
-        el("dd", {}, s.window ? `${s.window.position} (${when(s.window.at)})` : "none yet"),
+        s.window
+          ? el("dd", { class: "window", title: s.window.position },
+              `${s.window.position.split("/").pop()} (${when(s.window.at)})`)
+          : el("dd", { class: "window" }, "none yet"),
         el("dt", {}, "Newest item"),
         el("dd", {}, when(s.newest_item)),
         el("dt", {}, "Lag"),

@@ -1,0 +1,202 @@
+"""Archive backfill throughput and memory, from disk and through S3, beside the I/O floor.
+
+    .venv/bin/python bench/backfill.py 10000 [--concurrency 8]
+
+Generates N NewsML-G2 items (one template, varied ids), puts them in a folder and in a
+local S3 server (moto, over HTTP), and runs the backfill (SQLite registry, publish on, so
+article objects are written) from each into a store of the same kind. The floor beside it
+reads the same N raw objects and writes N article-sized objects with plain file I/O or
+boto3 at the same concurrency, without parsing. Each run is its own process, so its peak
+RSS (getrusage) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/">
+  <header><sent>2026-11-27T08:31:02Z</sent><sender>afp.com</sender></header>
+  <itemSet>
+    <newsItem guid="urn:newsml:afp.com:20261127T083012Z:doc-bench{n:07d}" version="1"
+        standard="NewsML-G2" standardversion="2.35" conformance="power" xml:lang="en">
+      <rightsInfo><copyrightHolder uri="http://www.afp.com"><name>AFP</name></copyrightHolder>
+        <copyrightNotice>© AFP 2026</copyrightNotice></rightsInfo>
+      <itemMeta>
+        <itemClass qcode="ninat:text"/>
+        <provider qcode="nprov:AFP"><name>AFP</name></provider>
+        <versionCreated>2026-11-27T08:30:12Z</versionCreated>
+        <pubStatus qcode="stat:usable"/>
+      </itemMeta>
+      <contentMeta>
+        <urgency>3</urgency>
+        <language tag="en"/>
+        <subject qcode="medtop:20000251"><name>energy and resource</name></subject>
+        <slugline>Bench-story-{n}</slugline>
+        <headline>Benchmark story number {n} about wind farms</headline>
+        <dateline>STOCKHOLM, Nov 27, 2026 (AFP) -</dateline>
+      </contentMeta>
+      <contentSet>
+        <inlineXML contenttype="application/xhtml+xml">
+          <html xmlns="http://www.w3.org/1999/xhtml"><head><title>Story {n}</title></head>
+            <body>
+              <p>Paragraph one of story {n}: parliament approved a wind farm off Gotland.</p>
+              <p>Paragraph two of story {n}: the vote was 201 to 148 in favour.</p>
+              <p>Paragraph three of story {n}: fishing groups vowed to appeal.</p>
+            </body>
+          </html>
+        </inlineXML>
+      </contentSet>
+    </newsItem>
+  </itemSet>
+</newsMessage>
+"""
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+BUCKET = "bench-archive"
+
+
+def generate(root: Path, count: int) -> None:
+    for n in range(count):
+        folder = root / f"{n // 1000:04d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"story-{n:07d}.xml").write_text(TEMPLATE.format(n=n), encoding="utf-8")
+
+
+def upload(root: Path, concurrency: int) -> None:
+    from ingest.publish.objectstore import make_s3_client
+
+    client = make_s3_client()
+    client.create_bucket(Bucket=BUCKET)
+    paths = sorted(p for p in root.rglob("*.xml"))
+
+    def put(path: Path) -> None:
+        client.put_object(Bucket=BUCKET, Key=path.relative_to(root).as_posix(),
+                          Body=path.read_bytes())
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(put, paths))
+
+
+def run_backfill(kind: str, work: Path, concurrency: int) -> dict[str, float]:
+    from ingest.backfill import BackfillRequest, ChunkOptions
+    from ingest.backfill import run_backfill as backfill
+    from ingest.config import Settings
+    from ingest.runtime import Runtime
+
+    partners = work / "partners.yaml"
+    partners.write_text("partners: []\n", encoding="utf-8")
+    store = (work / "out-disk").as_uri() if kind == "disk" else f"s3://{BUCKET}-out/"
+    if kind == "s3":
+        from ingest.publish.objectstore import make_s3_client
+
+        make_s3_client().create_bucket(Bucket=f"{BUCKET}-out")
+    source = (work / "archive").as_uri() if kind == "disk" else f"s3://{BUCKET}/"
+    rt = Runtime(Settings.from_env({
+        "INGEST_HOME": str(work / f"home-{kind}"), "INGEST_STORE_URL": store,
+        "INGEST_PARTNERS_FILE": str(partners),
+    }))
+    rt.registry.upgrade()
+    start = time.perf_counter()
+    result = backfill(rt, BackfillRequest(source, chunk_size=1000, publish=True), now=NOW,
+                      options=ChunkOptions(concurrency=concurrency))
+    elapsed = time.perf_counter() - start
+    return {"items": result.report.raw_items, "seconds": elapsed,
+            "written": len(result.published["articles"]["written"])}
+
+
+def run_floor(kind: str, work: Path, concurrency: int) -> dict[str, float]:
+    """Read every raw object and write one article-sized object per item, nothing else."""
+    article = b"x" * 2500
+    if kind == "disk":
+        root, out = work / "archive", work / "floor-disk"
+        paths = sorted(root.rglob("*.xml"))
+
+        def one_file(path: Path) -> None:
+            path.read_bytes()
+            target = out / path.relative_to(root).with_suffix(".json")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(article)
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(one_file, paths))
+        return {"items": len(paths), "seconds": time.perf_counter() - start}
+    from ingest.publish.objectstore import make_s3_client
+
+    client = make_s3_client()
+    client.create_bucket(Bucket=f"{BUCKET}-floor")
+    start = time.perf_counter()
+    keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+            for o in page.get("Contents", [])]
+
+    def one_object(key: str) -> None:
+        client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        client.put_object(Bucket=f"{BUCKET}-floor", Key=key + ".json", Body=article)
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one_object, keys))
+    return {"items": len(keys), "seconds": time.perf_counter() - start}
+
+
+def child(args: argparse.Namespace) -> None:
+    work = Path(args.work)
+    what, kind = args.child.split(":")
+    numbers = (run_backfill if what == "backfill" else run_floor)(kind, work, args.concurrency)
+    numbers["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(numbers))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("n", type=int)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--work", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ.update({"AWS_ENDPOINT_URL": f"http://{host}:{port}",
+                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "AWS_DEFAULT_REGION": "us-east-1"})
+    with tempfile.TemporaryDirectory(prefix="bench-backfill-") as tmp:
+        work = Path(tmp)
+        generate(work / "archive", args.n)
+        upload(work / "archive", args.concurrency)
+        rows = {}
+        for name in ("backfill:disk", "floor:disk", "backfill:s3", "floor:s3"):
+            out = subprocess.run(
+                [sys.executable, __file__, str(args.n), "--concurrency", str(args.concurrency),
+                 "--child", name, "--work", tmp], check=True, capture_output=True, text=True,
+            ).stdout
+            rows[name] = json.loads(out.strip().splitlines()[-1])
+    server.stop()
+    print(f"N={args.n} concurrency={args.concurrency} (moto S3 server in this process)")
+    print(f"{'from':<6}{'backfill items/s':>18}{'peak MB':>10}{'floor items/s':>16}"
+          f"{'floor MB':>10}{'ratio':>8}")
+    for kind in ("disk", "s3"):
+        run, floor = rows[f"backfill:{kind}"], rows[f"floor:{kind}"]
+        rate, floor_rate = run["items"] / run["seconds"], floor["items"] / floor["seconds"]
+        print(f"{kind:<6}{rate:>18.1f}{run['peak_mb']:>10.0f}{floor_rate:>16.1f}"
+              f"{floor['peak_mb']:>10.0f}{rate / floor_rate:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
