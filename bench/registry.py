@@ -1,9 +1,12 @@
 """How the registry scales: ingest rate and one partner's feed, at 10k and 1M stories.
 
     .venv/bin/python bench/registry.py [--sizes 10000 1000000] [--url URL] [--sample 5000]
+                                       [--cache /tmp/ingest-bench]
 
 For each size it bulk-loads a fresh registry (SQLite files under /tmp by default; with
-``--url`` a PostgreSQL schema per size, dropped afterwards), times ``record_version`` on a
+``--url`` a PostgreSQL schema per size, dropped afterwards; a loaded SQLite registry is
+kept under ``--cache``, named by size and schema revision, and copied on later runs
+because loading 1M stories takes minutes), times ``record_version`` on a
 sample of new versions, and times one partner's feed: iterate ``feed_items`` keeping
 English stories until 100 are found (median of several runs). The target is a feed that
 slows by at most 20% from the smallest to the largest registry.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sqlite3
 import statistics
 import time
 from collections.abc import Iterator
@@ -26,6 +30,7 @@ from sqlalchemy import create_engine, insert, make_url, text
 from ingest.model import Article
 from ingest.registry import SQLRegistry, open_registry
 from ingest.registry import schema as t
+from ingest.registry.migrate import MIGRATIONS
 from ingest.registry.sql import substance_hash
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -130,14 +135,37 @@ def feed_ms(reg: SQLRegistry) -> float:
     return statistics.median(timings) * 1000
 
 
+def kept_file(cache: Path, size: int) -> Path:
+    """Where a loaded SQLite registry is kept: by size and newest migration."""
+    head = max(p.stem for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
+    return cache / f"registry-{size}-{head}.db"
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite file, WAL included."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
 @contextmanager
-def database(url: str | None, size: int) -> Iterator[str]:
-    """A fresh empty database for one size: a SQLite file, or a PostgreSQL schema."""
+def database(url: str | None, size: int, cache: Path) -> Iterator[tuple[str, bool]]:
+    """A database for one size and whether it is already loaded (a copy of a kept one).
+
+    SQLite: a file, a copy of the one kept in ``cache`` if there is one.
+    PostgreSQL: a fresh schema, dropped afterwards.
+    """
     if url is None:
         path = Path(f"/tmp/ingest-bench-registry-{size}.db")
         for leftover in path.parent.glob(path.name + "*"):
             leftover.unlink()
-        yield f"sqlite:///{path}"
+        kept = kept_file(cache, size)
+        if kept.exists():
+            copy_sqlite(kept, path)
+        yield f"sqlite:///{path}", kept.exists()
         return
     schema = f"bench_registry_{size}"
     admin = create_engine(url)
@@ -145,7 +173,7 @@ def database(url: str | None, size: int) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
         scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
+        yield scoped.render_as_string(hide_password=False), False
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     finally:
@@ -157,18 +185,23 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--url", help="PostgreSQL URL (default: SQLite files under /tmp)")
     parser.add_argument("--sample", type=int, default=5_000, help="versions to time ingest on")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/ingest-bench"),
+                        help="where loaded SQLite registries are kept between runs")
     args = parser.parse_args()
     backend = "sqlite" if args.url is None else make_url(args.url).get_backend_name()
     print(f"registry on {backend}: ingest through record_version, feed = 100 newest 'en' items")
     print(f"{'stories':>10} {'build s':>9} {'ingest rows/s':>14} {'feed ms (median)':>17}")
     feeds: dict[int, float] = {}
     for size in args.sizes:
-        rng = random.Random(size)
-        with database(args.url, size) as url, open_registry(url) as reg:
+        with database(args.url, size, args.cache) as (url, loaded), open_registry(url) as reg:
             started = time.perf_counter()
-            bulk_load(reg, size, rng)
+            if not loaded:
+                bulk_load(reg, size, random.Random(size))
+                if args.url is None:
+                    args.cache.mkdir(parents=True, exist_ok=True)
+                    copy_sqlite(Path(make_url(url).database or ""), kept_file(args.cache, size))
             build = time.perf_counter() - started
-            rate = ingest_rate(reg, size, args.sample, rng)
+            rate = ingest_rate(reg, size, args.sample, random.Random(-size))
             feeds[size] = feed_ms(reg)
         print(f"{size:>10,} {build:>9.1f} {rate:>14,.0f} {feeds[size]:>17.2f}")
     smallest, largest = min(feeds), max(feeds)

@@ -57,7 +57,7 @@ def _connection_uri(conn_id: str) -> str | None:
     if conn is None:
         return None
     if conn.conn_type == "sqlite":  # get_uri() would percent-encode the file path
-        return f"sqlite:///{conn.host}"
+        return f"sqlite:///{conn.host or conn.schema}"
     uri: str = conn.get_uri()
     return uri.replace("postgres://", "postgresql+psycopg://", 1).replace(
         "postgresql://", "postgresql+psycopg://", 1

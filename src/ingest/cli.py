@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-
 from ingest.errors import IngestError, Reason
 from ingest.parsers import FORMATS, parse_bytes
 from ingest.parsers.base import ParseFailure, ParseOutcome
@@ -74,7 +73,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     for row in quarantine:
         print(f"    - {row.reason}: {row.detail[:110]}")
     stripped = _stripped_counts(rt)
-    print(f"  boilerplate removed: {sum(stripped.values())} blocks {dict(sorted(stripped.items()))}")
+    blocks = dict(sorted(stripped.items()))
+    print(f"  boilerplate removed: {sum(stripped.values())} blocks {blocks}")
+    for partner, kinds in _deliveries(rt).items():
+        counts = ", ".join(f"{n} {k}{'' if n == 1 else 's'}" for k, n in kinds.items())
+        print(f"  delivered to {partner}: {counts}")
     print(f"object store: {rt.settings.store_url}")
     for prefix in ("articles/", "feeds/"):
         keys = [info.key for info in rt.store.list(prefix)]
@@ -141,6 +144,25 @@ def _registry_counts(rt: Runtime) -> dict[str, int]:
     }
     with rt.registry.engine.connect() as conn:
         return {name: int(conn.execute(query).scalar_one()) for name, query in queries.items()}
+
+
+def _deliveries(rt: Runtime) -> dict[str, dict[str, int]]:
+    """Distinct stories each partner received, as items and as kill notices."""
+    from sqlalchemy import func, select
+
+    from ingest.registry import schema as t
+
+    d = t.deliveries
+    query = (
+        select(d.c.partner, d.c.kind, func.count(func.distinct(d.c.uri)))
+        .group_by(d.c.partner, d.c.kind)
+        .order_by(d.c.partner, d.c.kind)
+    )
+    out: dict[str, dict[str, int]] = {}
+    with rt.registry.engine.connect() as conn:
+        for partner, kind, count in conn.execute(query):
+            out.setdefault(partner, {})[kind] = int(count)
+    return out
 
 
 def _stripped_counts(rt: Runtime) -> Counter[str]:

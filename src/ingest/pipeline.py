@@ -41,7 +41,7 @@ SKIPPED = "skipped"  # a result count: a known raw object left alone (``skip_kno
 
 
 def raw_key(item: RawItem, received_at: datetime) -> str:
-    """``raw/<source>/<yyyy>/<mm>/<dd>/<sha256>``: content-addressed, so a rerun rewrites nothing."""
+    """``raw/<source>/<yyyy>/<mm>/<dd>/<sha256>``: content-addressed, so reruns rewrite nothing."""
     digest = hashlib.sha256(item.data).hexdigest()
     day = utc(received_at)
     return f"raw/{item.source}/{day:%Y/%m/%d}/{digest}"
@@ -162,7 +162,9 @@ def _quarantine(
 ) -> None:
     ref = f"{key}#{failure.ref}" if failure.ref else key
     detail = f"{item.name}: {failure.detail}"
-    registry.quarantine(raw_key=ref, source=item.source, reason=failure.reason, detail=detail, at=at)
+    registry.quarantine(
+        raw_key=ref, source=item.source, reason=failure.reason, detail=detail, at=at
+    )
     report.quarantined[failure.reason] += 1
 
 

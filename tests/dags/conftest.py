@@ -33,6 +33,8 @@ def airflow_db() -> Iterator[None]:
     from airflow.utils import db
 
     db.initdb()
-    Pool.create_or_update_pool("afp_api", slots=4, description="AFP API Core", include_deferred=False)
+    Pool.create_or_update_pool(
+        "afp_api", slots=4, description="AFP API Core", include_deferred=False
+    )
     yield
     shutil.rmtree(_HOME, ignore_errors=True)

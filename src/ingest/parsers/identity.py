@@ -76,6 +76,8 @@ def parse_date(value: str | None, field: str) -> datetime | None:
 def language_tag(value: str | None) -> str | None:
     """A BCP 47 tag in its usual casing (``fr``, ``en-GB``); anything else is dropped."""
     text = (value or "").strip().replace("_", "-")
+    if text.isascii() and text.isalpha() and 2 <= len(text) <= 3:  # "en", "FR": no subtags
+        return text.lower()
     if not _LANGUAGE.match(text):
         return None
     primary, *rest = text.split("-")

@@ -106,11 +106,13 @@ class LocalObjectStore:
         cache_control: str | None = None,
     ) -> str:
         path = self._path(key)
-        os.replace(self._write_temp(path, data), path)
+        self._write_temp(path, data).replace(path)
         return _etag(data)
 
     def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
         path = self._path(key)
+        if path.exists():  # reruns meet stored keys: skip the temp file and its fsync
+            return False
         tmp = self._write_temp(path, data)
         try:
             os.link(tmp, path)  # atomic create: fails if the key exists
