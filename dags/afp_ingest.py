@@ -7,8 +7,8 @@ from typing import Any
 
 from airflow.sdk import dag, get_current_context, task
 
-from ingest.alerts import IdleSourcesNotifier, IngestAlertNotifier
-from ingest.assets import ARTICLES
+from ingest.alerts import IdleSourcesNotifier
+from ingest.dag_defaults import ARTICLES, task_defaults
 
 DOC = """
 ### afp_ingest
@@ -32,10 +32,7 @@ Backfill a past window with `airflow backfill create --dag-id afp_ingest --from-
     max_active_runs=1,
     tags=["ingest", "afp"],
     doc_md=DOC,
-    default_args={"owner": "ingest", "retries": 2, "retry_delay": timedelta(minutes=1),
-                  "retry_exponential_backoff": True,
-                  "on_failure_callback": IngestAlertNotifier("failed"),
-                  "on_retry_callback": IngestAlertNotifier("up for retry")},
+    default_args=task_defaults(retries=2, retry_delay=timedelta(minutes=1)),
     on_success_callback=IdleSourcesNotifier(),
 )
 def afp_ingest() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
 
-from ingest.assets import ARTICLES
+from ingest.dag_defaults import ARTICLES, task_defaults
 
 DOC = """
 ### archive_backfill
@@ -61,8 +61,7 @@ the runs first). Without Airflow: `ingest backfill SOURCE [--from D] [--to D] ..
         "dry_run": Param(False, type="boolean"),
         "backfill_id": Param(None, type=["null", "string"]),
     },
-    default_args={"owner": "ingest", "retries": 3, "retry_delay": timedelta(seconds=30),
-                  "retry_exponential_backoff": True},
+    default_args=task_defaults(retries=3, retry_delay=timedelta(seconds=30)),
 )
 def archive_backfill() -> None:
     @task

@@ -7,8 +7,7 @@ from typing import Any
 
 from airflow.sdk import dag, get_current_context, task
 
-from ingest.alerts import IngestAlertNotifier
-from ingest.assets import ARTICLES
+from ingest.dag_defaults import ARTICLES, task_defaults
 
 DOC = """
 ### partner_feeds
@@ -31,10 +30,7 @@ backoff. Check the task log (object store or push endpoint), fix, clear the task
     max_active_runs=1,
     tags=["ingest", "publish"],
     doc_md=DOC,
-    default_args={"owner": "ingest", "retries": 3, "retry_delay": timedelta(seconds=30),
-                  "retry_exponential_backoff": True,
-                  "on_failure_callback": IngestAlertNotifier("failed"),
-                  "on_retry_callback": IngestAlertNotifier("up for retry")},
+    default_args=task_defaults(retries=3, retry_delay=timedelta(seconds=30)),
 )
 def partner_feeds() -> None:
     @task

@@ -7,7 +7,7 @@ from typing import Any
 
 from airflow.sdk import dag, get_current_context, task
 
-from ingest.assets import ARTICLES
+from ingest.dag_defaults import ARTICLES, task_defaults
 
 DOC = """
 ### web_ingest
@@ -33,8 +33,7 @@ check the task log, fix, clear the task. Reruns fetch only what changed.
     max_active_runs=1,
     tags=["ingest", "web"],
     doc_md=DOC,
-    default_args={"owner": "ingest", "retries": 2, "retry_delay": timedelta(minutes=2),
-                  "retry_exponential_backoff": True},
+    default_args=task_defaults(retries=2, retry_delay=timedelta(minutes=2)),
 )
 def web_ingest() -> None:
     @task(outlets=[ARTICLES])

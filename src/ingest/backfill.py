@@ -3,10 +3,11 @@
 A backfill lists its source once into a manifest beside the run in the object store
 (``backfill/<id>/manifest/00000.jsonl``, one file of ``chunk_size`` objects per chunk, and
 ``plan.json`` last, as the commit mark). Each chunk then reads its objects ahead with a
-small thread pool (a bounded window) and hands every item to ``ingest_items`` in manifest
-order, so the registry ends exactly as a live ingest of the same items would leave it.
-Every ``checkpoint_every`` objects the chunk's offset and counts go to the registry: a
-killed chunk resumes there, a finished chunk is never read again.
+small thread pool (a bounded window), which also stores their raw bytes, and hands them
+to ``ingest_stored`` in manifest order, ``checkpoint_every`` objects to a batch (one
+registry write per batch, not per item), so the registry ends exactly as a live ingest
+of the same items would leave it. After each batch the chunk's offset and counts go to
+the registry: a killed chunk resumes there, a finished chunk is never read again.
 
 - **Id.** Derived from the request (source, dates, format, reprocess, publish) unless
   given, so rerunning the same backfill reuses its manifest and checkpoints and writes
@@ -35,12 +36,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingest.errors import Reason
 from ingest.model import iso, utc
 from ingest.parsers import FORMATS
-from ingest.pipeline import IngestReport, ingest_items
+from ingest.pipeline import Arrival, IngestReport, StoredItem, ingest_stored, store_raw
 from ingest.publish.objectstore import ObjectNotFound, ObjectStore, check_key, open_store
 from ingest.registry.api import ArticleRegistry
 from ingest.sources.base import RawItem, SourceFailure
@@ -323,23 +325,27 @@ def run_chunk(
     replay_until = state.offset + options.checkpoint_every if saved else state.offset
     lines = store.get(manifest_key(plan.backfill_id, chunk)).splitlines()[state.offset:]
     entries = (Entry.from_line(line) for line in lines if line)
-    reader = _Reader(request, options, plan.listed_at)
+    reader = _Reader(request, options, plan.listed_at, store)
     with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
-        for index, (received_at, outcomes) in enumerate(
-            read_ahead(pool, reader.read, entries, window=2 * options.concurrency),
-            start=state.offset,
-        ):
-            done = ingest_items(
-                outcomes, registry=registry, store=store, received_at=received_at,
-                max_item_bytes=options.max_item_bytes, syndicate=request.publish,
-                skip_known=not request.reprocess and index >= replay_until,
+        read = read_ahead(pool, reader.read, entries, window=2 * options.concurrency)
+        # One batch per checkpoint: a crash leaves at most the batch after it half done.
+        while batch := list(islice(read, options.checkpoint_every)):
+            arrivals = [
+                Arrival(at, items, skip_known=not request.reprocess and index >= replay_until)
+                for index, (at, items) in enumerate(batch, start=state.offset)
+            ]
+            reports = ingest_stored(
+                arrivals, registry=registry, store=store, max_item_bytes=options.max_item_bytes,
+                syndicate=request.publish,
             )
-            state.report.merge(done)
-            state.offset = index + 1
+            for done in reports:
+                state.report.merge(done)
+            state.offset += len(batch)
             if state.offset % options.checkpoint_every == 0:
                 registry.set_checkpoint(plan.backfill_id, name, state.dump())
             if on_object is not None:
-                on_object(done)
+                for done in reports:
+                    on_object(done)
     state.done = True
     registry.set_checkpoint(plan.backfill_id, name, state.dump())
     return state.report
@@ -363,15 +369,29 @@ def read_ahead(
 
 
 class _Reader:
-    """Reads one manifest entry into its items (on a worker thread) and their received_at."""
+    """Reads one manifest entry into its items and stores their raw bytes (on a worker thread).
 
-    def __init__(self, request: BackfillRequest, options: ChunkOptions, listed_at: datetime):
+    Storing here puts the object store's round trips (an fsync, an S3 PUT) on the pool.
+    """
+
+    def __init__(
+        self, request: BackfillRequest, options: ChunkOptions, listed_at: datetime,
+        target: ObjectStore,
+    ):
         self._request = request
         self._options = options
         self._listed_at = listed_at
+        self._target = target
         self._store = None if request.source.startswith(AFP_API) else open_store(request.source)
 
-    def read(self, entry: Entry) -> tuple[datetime, list[SourceOutcome]]:
+    def read(self, entry: Entry) -> tuple[datetime, list[StoredItem | SourceFailure]]:
+        received_at, outcomes = self._fetch(entry)
+        return received_at, [
+            store_raw(o, self._target, received_at) if isinstance(o, RawItem) else o
+            for o in outcomes
+        ]
+
+    def _fetch(self, entry: Entry) -> tuple[datetime, list[SourceOutcome]]:
         if self._store is None:
             return self._read_window(entry)
         received_at = entry.modified or self._listed_at

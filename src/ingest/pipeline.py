@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from ingest.publish.feeds import build_partner_feeds
 from ingest.publish.objectstore import ObjectStore
 from ingest.publish.partners import load_partners
 from ingest.publish.push import Pusher, push_partners
-from ingest.registry.api import ArticleRegistry, RecordResult
+from ingest.registry.api import ArticleRegistry, RawRecord, RecordResult, VersionRecord
 from ingest.sources.base import RawItem, SourceFailure
 from ingest.sources.drop import DropFolderSource, PendingFile
 from ingest.validate import validate_ninjs
@@ -125,18 +125,98 @@ def ingest_one(
     syndicate: bool = True,
     skip_known: bool = False,
 ) -> IngestReport:
-    report = IngestReport(raw_items=1)
+    arrival = Arrival(received_at, [store_raw(item, store, received_at)], skip_known)
+    return ingest_stored(
+        [arrival], registry=registry, store=store, max_item_bytes=max_item_bytes,
+        syndicate=syndicate,
+    )[0]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """A raw item whose bytes are already in the store under ``key``."""
+
+    item: RawItem
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """One source object's items (raw bytes stored), received at one time."""
+
+    received_at: datetime
+    items: list[StoredItem | SourceFailure]
+    skip_known: bool = False
+
+
+def store_raw(item: RawItem, store: ObjectStore, received_at: datetime) -> StoredItem:
+    """Keep the raw bytes first, so nothing is parsed that could not be replayed.
+
+    A step of its own so a backfill can store on its read-ahead threads.
+    """
     key = raw_key(item, received_at)
     store.put_if_absent(key, item.data, content_type="application/octet-stream")
-    report.raw_new = int(
-        registry.record_raw(
-            key=key, source=item.source, sha256=key.rsplit("/", 1)[1],
-            size=len(item.data), received_at=received_at,
-        )
+    return StoredItem(item, key)
+
+
+def ingest_stored(
+    arrivals: Sequence[Arrival],
+    *,
+    registry: ArticleRegistry,
+    store: ObjectStore,
+    max_item_bytes: int,
+    syndicate: bool = True,
+) -> list[IngestReport]:
+    """Record, parse, validate and record the versions of stored items, one report per arrival.
+
+    One registry write for the raw objects and one for the versions of the whole batch,
+    with the results ``ingest_one`` gives item by item in the same order.
+    """
+    reports = [IngestReport() for _ in arrivals]
+    new = iter(registry.record_raws([
+        RawRecord(entry.key, entry.item.source, entry.key.rsplit("/", 1)[1],
+                  len(entry.item.data), arrival.received_at)
+        for arrival in arrivals for entry in arrival.items if isinstance(entry, StoredItem)
+    ]))
+    parsed: list[tuple[IngestReport, StoredItem, ParsedItem, datetime]] = []
+    for report, arrival in zip(reports, arrivals, strict=True):
+        at = arrival.received_at
+        for entry in arrival.items:
+            if isinstance(entry, SourceFailure):
+                registry.quarantine(
+                    raw_key=f"{entry.source}:{entry.name}", source=entry.source,
+                    reason=entry.reason, detail=entry.detail, at=at,
+                )
+                report.quarantined[entry.reason] += 1
+                continue
+            is_new = next(new)
+            report.raw_items += 1
+            report.raw_new += is_new
+            if arrival.skip_known and not is_new:
+                report.results[SKIPPED] += 1
+                continue
+            for outcome in _parse(entry.item, max_item_bytes):
+                if isinstance(outcome, ParseFailure):
+                    _quarantine(registry, entry.key, entry.item, outcome, at, report)
+                else:
+                    parsed.append((report, entry, outcome, at))
+    results = registry.record_versions(
+        [VersionRecord(p.article, entry.key, at) for _, entry, p, at in parsed], syndicate=syndicate
     )
-    if skip_known and not report.raw_new:
-        report.results[SKIPPED] += 1
-        return report
+    for (report, entry, outcome, _), result in zip(parsed, results, strict=True):
+        report.results[result] += 1
+        if result is RecordResult.NEW:
+            report.stripped.update(s.kind for s in outcome.stripped)
+            if outcome.stripped:
+                article = outcome.article
+                store.put_if_absent(
+                    audit_key(article.uri, article.version), _audit(entry.item, entry.key, outcome)
+                )
+    return reports
+
+
+def _parse(item: RawItem, max_item_bytes: int) -> list[ParsedItem | ParseFailure]:
+    """The item's outcomes, each valid ninjs or a failure to quarantine."""
     try:
         outcomes = list(
             parse_bytes(item.data, source=item.name, fmt=item.fmt, max_bytes=max_item_bytes)
@@ -147,13 +227,16 @@ def ingest_one(
         log.exception("parser crashed on %s", item.name)
         outcomes = [ParseFailure(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")]
     if not outcomes:
-        outcomes = [ParseFailure(Reason.EMPTY, "no items in input")]
-    for outcome in outcomes:
-        if isinstance(outcome, ParseFailure):
-            _quarantine(registry, key, item, outcome, received_at, report)
-        else:
-            _record(registry, store, key, item, outcome, received_at, report, syndicate)
-    return report
+        return [ParseFailure(Reason.EMPTY, "no items in input")]
+    return [_validated(o) if isinstance(o, ParsedItem) else o for o in outcomes]
+
+
+def _validated(parsed: ParsedItem) -> ParsedItem | ParseFailure:
+    try:
+        validate_ninjs(parsed.article.to_ninjs())
+    except IngestError as exc:
+        return ParseFailure(exc.reason, exc.detail)
+    return parsed
 
 
 def _quarantine(
@@ -166,24 +249,6 @@ def _quarantine(
         raw_key=ref, source=item.source, reason=failure.reason, detail=detail, at=at
     )
     report.quarantined[failure.reason] += 1
-
-
-def _record(
-    registry: ArticleRegistry, store: ObjectStore, key: str, item: RawItem,
-    parsed: ParsedItem, at: datetime, report: IngestReport, syndicate: bool,
-) -> None:
-    article = parsed.article
-    try:
-        validate_ninjs(article.to_ninjs())
-    except IngestError as exc:
-        _quarantine(registry, key, item, ParseFailure(exc.reason, exc.detail), at, report)
-        return
-    result = registry.record_version(article, raw_key=key, received_at=at, syndicate=syndicate)
-    report.results[result] += 1
-    if result is RecordResult.NEW:
-        report.stripped.update(s.kind for s in parsed.stripped)
-        if parsed.stripped:
-            store.put_if_absent(audit_key(article.uri, article.version), _audit(item, key, parsed))
 
 
 def audit_key(uri: str, version: int) -> str:

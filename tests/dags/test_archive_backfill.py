@@ -17,7 +17,7 @@ def test_archive_backfill_is_manual_with_params(dagbag: Any) -> None:
     assert {"source", "date_from", "date_to", "format", "chunk_size", "reprocess", "publish",
             "dry_run", "backfill_id"} <= set(dag.params)
     assert "airflow backfill create --dag-id afp_ingest" in dag.doc_md
-    from ingest.assets import ARTICLES
+    from ingest.dag_defaults import ARTICLES
 
     assert [t.task_id for t in dag.tasks if ARTICLES in t.outlets] == ["announce"]
 

@@ -11,7 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ALLOWED_TAGS = {"ingest", "afp", "web", "publish", "backfill"}
-EXPECTED_DAGS = {"afp_ingest", "partner_feeds"}
+EXPECTED_DAGS = {"afp_ingest", "partner_feeds", "web_ingest", "archive_backfill"}
 
 
 def test_every_dag_imports_without_errors(dagbag: Any) -> None:
@@ -19,17 +19,18 @@ def test_every_dag_imports_without_errors(dagbag: Any) -> None:
     assert set(dagbag.dag_ids) >= EXPECTED_DAGS
 
 
-def test_every_dag_has_owner_retries_tags_and_runbook(dagbag: Any) -> None:
+def test_every_dag_has_owner_retries_alerts_tags_and_runbook(dagbag: Any) -> None:
     for dag_id, dag in dagbag.dags.items():
         assert dag.doc_md and "When it fails" in dag.doc_md, dag_id
         assert dag.tags and set(dag.tags) <= ALLOWED_TAGS, dag_id
         for task in dag.tasks:
             assert task.owner == "ingest", (dag_id, task.task_id)
             assert task.retries >= 1, (dag_id, task.task_id)
+            assert task.on_failure_callback, (dag_id, task.task_id)
 
 
 def test_partner_feeds_is_scheduled_on_the_articles_asset(dagbag: Any) -> None:
-    from ingest.assets import ARTICLES
+    from ingest.dag_defaults import ARTICLES
 
     feeds = dagbag.dags["partner_feeds"]
     producers = [t for t in dagbag.dags["afp_ingest"].tasks if ARTICLES in t.outlets]

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from story_factory import T0, article
 
-from ingest.model import PubStatus
 from ingest.registry import SQLRegistry, open_registry
+from ingest.registry.api import VersionRecord
 
 WORKERS = 3
 STORIES = 8
@@ -20,19 +20,22 @@ VERSIONS = 6
 KILLED = {0, 1}  # these stories get a kill at version 4
 
 
-def _work(url: str, seed: int, start: Any, results: Any) -> None:
-    """Record every version of every story, in this worker's own order."""
+def _work(url: str, seed: int, batch: int, start: Any, results: Any) -> None:
+    """Record every version of every story, in this worker's own order, ``batch`` at a time."""
     jobs = [(s, v) for s in range(STORIES) for v in range(1, VERSIONS + 1)]
     random.Random(seed).shuffle(jobs)
+    records = [
+        VersionRecord(
+            article(f"urn:{s}", v, "canceled" if s in KILLED and v == 4 else "usable"),
+            raw_key=f"raw/{seed}", received_at=T0,
+        )
+        for s, v in jobs
+    ]
     counts: Counter[str] = Counter()
     with SQLRegistry(url) as reg:
         start.wait()
-        for s, v in jobs:
-            status: PubStatus = "canceled" if s in KILLED and v == 4 else "usable"
-            result = reg.record_version(
-                article(f"urn:{s}", v, status), raw_key=f"raw/{seed}", received_at=T0
-            )
-            counts[str(result)] += 1
+        for first in range(0, len(records), batch):
+            counts.update(str(r) for r in reg.record_versions(records[first : first + batch]))
     results.put(dict(counts))
 
 
@@ -40,14 +43,18 @@ def _work(url: str, seed: int, start: Any, results: Any) -> None:
 @pytest.mark.parametrize(
     "backend", [pytest.param("postgres", marks=pytest.mark.postgres), "sqlite"]
 )
+@pytest.mark.parametrize("batch", [1, 5])
 def test_concurrent_workers_leave_one_row_per_version(
-    backend: str, request: pytest.FixtureRequest
+    backend: str, batch: int, request: pytest.FixtureRequest
 ) -> None:
     url = str(request.getfixturevalue("pg_url" if backend == "postgres" else "sqlite_url"))
     open_registry(url).close()
     ctx = multiprocessing.get_context("spawn")
     start, results = ctx.Barrier(WORKERS), ctx.Queue()
-    workers = [ctx.Process(target=_work, args=(url, n, start, results)) for n in range(WORKERS)]
+    workers = [
+        ctx.Process(target=_work, args=(url, n, batch, start, results))
+        for n in range(WORKERS)
+    ]
     for w in workers:
         w.start()
     counts: Counter[str] = Counter()

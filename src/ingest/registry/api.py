@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +18,26 @@ class RecordResult(StrEnum):
     DUPLICATE = "duplicate"  # same story, version and content hash as a stored row: nothing changed
     SAME_CONTENT = "same_content"  # a new version number whose content equals the latest: seen only
     CONFLICT = "conflict"  # same story and version with different content: first one kept
+
+
+@dataclass(slots=True, frozen=True)
+class RawRecord:
+    """One stored raw object to note in the registry."""
+
+    key: str
+    source: str
+    sha256: str
+    size: int
+    received_at: datetime
+
+
+@dataclass(slots=True, frozen=True)
+class VersionRecord:
+    """One parsed version to record, with the raw object it came from."""
+
+    article: Article
+    raw_key: str | None
+    received_at: datetime
 
 
 @dataclass(slots=True, frozen=True)
@@ -85,12 +105,23 @@ class ArticleRegistry(Protocol):
         """Note a raw object stored; False if it was already known."""
         ...
 
+    def record_raws(self, raws: Sequence[RawRecord]) -> list[bool]:
+        """``record_raw`` for each, in one transaction (a key repeated in ``raws`` is known)."""
+        ...
+
     def record_version(
         self, article: Article, *, raw_key: str | None, received_at: datetime,
         syndicate: bool = True,
     ) -> RecordResult:
         """Store one parsed version; ``syndicate=False`` (archive loads) keeps it out of
         ``articles/`` and, while it is the story's latest, out of partner feeds."""
+        ...
+
+    def record_versions(
+        self, records: Sequence[VersionRecord], *, syndicate: bool = True
+    ) -> list[RecordResult]:
+        """``record_version`` for each in order, in one transaction: the same results and rows
+        as one call per version, for a fraction of the round trips (archive loads)."""
         ...
 
     def latest(self, uri: str) -> VersionRow | None:

@@ -2,12 +2,13 @@
 
 Rules the registry keeps, whatever order items arrive in and however many workers record:
 
-- One row per (uri, version), by primary key and ``INSERT ... ON CONFLICT DO NOTHING``.
+- One row per (uri, version), by primary key, inserted under the story's lock.
   Recording the same version again is DUPLICATE (same content hash) or CONFLICT (different
   content: the first one is kept).
 - A story's latest version is its highest version number, never the last to arrive. Each
-  ``record_version`` locks the story row (``SELECT ... FOR UPDATE`` on PostgreSQL,
-  ``BEGIN IMMEDIATE`` on SQLite) and updates it with a guard on the version it read.
+  ``record_versions`` transaction locks its story rows (``SELECT ... FOR UPDATE`` in uri
+  order on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) and updates them with a guard on the
+  version it read; ``record_version`` is a batch of one.
 - SAME_CONTENT: a version above the latest whose content, ignoring version number and
   version time, equals the latest's. Its row is kept (so replaying it is a DUPLICATE and
   accounting sees it) and it becomes the latest, but it is not a change: it is never
@@ -26,8 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +40,8 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
-    literal_column,
+    bindparam,
+    insert,
     or_,
     select,
     tuple_,
@@ -49,7 +51,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ingest.model import Article
 from ingest.registry import schema as t
-from ingest.registry.api import Delivery, QuarantineRow, RawLedger, RecordResult, VersionRow
+from ingest.registry.api import (
+    Delivery,
+    QuarantineRow,
+    RawLedger,
+    RawRecord,
+    RecordResult,
+    VersionRecord,
+    VersionRow,
+)
 from ingest.registry.engine import make_engine, transact, writer
 from ingest.registry.migrate import upgrade_database
 
@@ -58,6 +68,7 @@ USABLE = "usable"
 FEED_PAGE = 1000  # largest page; the first is FEED_FIRST_PAGE and each one doubles
 FEED_FIRST_PAGE = 100
 _DELIVERY_BATCH = 500
+_RAW_BATCH = 500
 _VERSION_COLUMNS = (
     t.versions.c.uri,
     t.versions.c.version,
@@ -110,163 +121,198 @@ class SQLRegistry:
     def record_raw(
         self, *, key: str, source: str, sha256: str, size: int, received_at: datetime
     ) -> bool:
-        stmt = (
-            self._insert(t.raw_objects)
-            .values(key=key, source=source, sha256=sha256, size=size, received_at=received_at)
-            .on_conflict_do_nothing()
-        )
-        return transact(self._writer, lambda c: _inserted(c, stmt))
+        return self.record_raws([RawRecord(key, source, sha256, size, received_at)])[0]
+
+    def record_raws(self, raws: Sequence[RawRecord]) -> list[bool]:
+        rows: dict[str, dict[str, Any]] = {}
+        for raw in raws:
+            rows.setdefault(raw.key, {
+                "key": raw.key, "source": raw.source, "sha256": raw.sha256, "size": raw.size,
+                "received_at": raw.received_at,
+            })
+        values = list(rows.values())
+
+        def work(conn: Connection) -> set[str]:
+            inserted: set[str] = set()
+            for start in range(0, len(values), _RAW_BATCH):
+                stmt = (
+                    self._insert(t.raw_objects)
+                    .values(values[start : start + _RAW_BATCH])
+                    .on_conflict_do_nothing()
+                    .returning(t.raw_objects.c.key)
+                )
+                inserted.update(conn.execute(stmt).scalars())
+            return inserted
+
+        inserted = transact(self._writer, work) if values else set()
+        new: list[bool] = []
+        for raw in raws:  # only the first of a repeated key is new
+            new.append(raw.key in inserted)
+            inserted.discard(raw.key)
+        return new
 
     def record_version(
         self, article: Article, *, raw_key: str | None, received_at: datetime,
         syndicate: bool = True,
     ) -> RecordResult:
-        content_hash = article.content_hash()
-        substance = substance_hash(article)
-        return transact(
-            self._writer,
-            lambda c: self._record_version(
-                c, article, content_hash, substance, raw_key, received_at, syndicate
-            ),
-        )
+        record = VersionRecord(article, raw_key, received_at)
+        return self.record_versions([record], syndicate=syndicate)[0]
 
-    def _record_version(
-        self,
-        conn: Connection,
-        article: Article,
-        content_hash: str,
-        substance: str,
-        raw_key: str | None,
-        received_at: datetime,
-        syndicate: bool,
-    ) -> RecordResult:
-        uri, version, status = article.uri, article.version, article.pub_status
-        story = self._lock_story(conn, uri, received_at)
-        same_as, shared_key = None, None
-        if version > story.latest_version > 0:
-            previous = conn.execute(
-                select(t.versions.c.substance_hash, t.versions.c.published_key).where(
-                    t.versions.c.uri == uri, t.versions.c.version == story.latest_version
+    def record_versions(
+        self, records: Sequence[VersionRecord], *, syndicate: bool = True
+    ) -> list[RecordResult]:
+        hashed = [(r, r.article.content_hash(), substance_hash(r.article)) for r in records]
+        if not hashed:
+            return []
+        return transact(self._writer, lambda c: self._record_versions(c, hashed, syndicate))
+
+    def _record_versions(
+        self, conn: Connection, hashed: list[tuple[VersionRecord, str, str]], syndicate: bool
+    ) -> list[RecordResult]:
+        """Lock every story the batch touches, fold the versions in order, write once."""
+        first_at: dict[str, datetime] = {}
+        for record, _, _ in hashed:
+            first_at.setdefault(record.article.uri, record.received_at)
+        stories = self._lock_stories(conn, first_at)
+        guards = {uri: (s["latest_version"], s["killed"]) for uri, s in stories.items()}
+        known = self._stored_versions(conn, hashed, stories)
+        results: list[RecordResult] = []
+        inserts: list[dict[str, Any]] = []
+        outcomes: dict[tuple[str, str, int], str] = {}
+        kills: list[str] = []
+        changed: set[str] = set()
+        for record, content_hash, substance in hashed:
+            article, raw_key = record.article, record.raw_key
+            uri, version, status = article.uri, article.version, article.pub_status
+            story = stories[uri]
+            same_as, shared_key = None, None
+            if version > story["latest_version"] > 0:
+                previous = known[(uri, story["latest_version"])]
+                if previous.substance_hash == substance:
+                    same_as, shared_key = story["latest_version"], previous.published_key
+            stored = known.get((uri, version))
+            if stored is not None:
+                result = (
+                    RecordResult.DUPLICATE
+                    if stored.content_hash == content_hash
+                    else RecordResult.CONFLICT
                 )
-            ).one()
-            if previous.substance_hash == substance:
-                same_as, shared_key = story.latest_version, previous.published_key
-        inserted = _inserted(
-            conn,
-            self._insert(t.versions)
-            .values(
-                uri=uri,
-                version=version,
-                content_hash=content_hash,
-                substance_hash=substance,
-                status=status,
-                embargoed_until=article.embargoed_until,
-                version_created=article.version_created,
-                received_at=received_at,
-                raw_key=raw_key,
-                published_key=shared_key,
-                pending=syndicate
+                if raw_key is not None and raw_key != stored.raw_key:
+                    outcomes.setdefault((raw_key, uri, version), result)
+                results.append(result)
+                continue
+            row = {
+                "uri": uri,
+                "version": version,
+                "content_hash": content_hash,
+                "substance_hash": substance,
+                "status": status,
+                "embargoed_until": article.embargoed_until,
+                "version_created": article.version_created,
+                "received_at": record.received_at,
+                "raw_key": raw_key,
+                "published_key": shared_key,
+                "pending": syndicate
                 and same_as is None
-                and (status == CANCELED or not story.killed),
-                same_as=same_as,
-                signals=article.signals,
-                ed_note=article.ed_note,
-                language=article.language,
-                provider=article.provider,
-                country=article.country,
-                products=article.products,
-                record=article.to_record(),
+                and (status == CANCELED or not story["killed"]),
+                "same_as": same_as,
+                "signals": article.signals,
+                "ed_note": article.ed_note,
+                "language": article.language,
+                "provider": article.provider,
+                "country": article.country,
+                "products": article.products,
+                "record": article.to_record(),
+            }
+            inserts.append(row)
+            known[(uri, version)] = _Stored(content_hash, substance, raw_key, shared_key)
+            if status == CANCELED and not story["killed"]:
+                # A first kill stops every other version of the story still to be written.
+                kills.append(uri)
+                for other in inserts:
+                    if other["uri"] == uri and other["status"] != CANCELED:
+                        other["pending"] = False
+            _advance_story(
+                story, article, record.received_at, repeat=same_as is not None,
+                syndicate=syndicate,
             )
-            .on_conflict_do_nothing(),
-        )
-        if not inserted:
-            stored = conn.execute(
-                select(t.versions.c.content_hash, t.versions.c.raw_key).where(
-                    t.versions.c.uri == uri, t.versions.c.version == version
+            changed.add(uri)
+            results.append(RecordResult.NEW if same_as is None else RecordResult.SAME_CONTENT)
+        if kills:  # before the inserts: rows of this batch were settled above
+            conn.execute(
+                update(t.versions)
+                .where(
+                    t.versions.c.uri.in_(kills),
+                    t.versions.c.pending,
+                    t.versions.c.status != CANCELED,
                 )
-            ).one()
-            result = (
-                RecordResult.DUPLICATE
-                if stored.content_hash == content_hash
-                else RecordResult.CONFLICT
+                .values(pending=False)
             )
-            if raw_key is not None and raw_key != stored.raw_key:
-                conn.execute(
-                    self._insert(t.raw_outcomes)
-                    .values(raw_key=raw_key, uri=uri, version=version, result=result)
-                    .on_conflict_do_nothing()
-                )
-            return result
-        self._advance_story(
-            conn, story, article, received_at, repeat=same_as is not None, syndicate=syndicate
-        )
-        return RecordResult.NEW if same_as is None else RecordResult.SAME_CONTENT
+        if inserts:
+            conn.execute(insert(t.versions), inserts)
+        if outcomes:
+            conn.execute(
+                self._insert(t.raw_outcomes).on_conflict_do_nothing(),
+                [{"raw_key": k, "uri": u, "version": v, "result": r}
+                 for (k, u, v), r in outcomes.items()],
+            )
+        if changed:
+            self._update_stories(conn, [(stories[uri], *guards[uri]) for uri in sorted(changed)])
+        return results
 
-    def _lock_story(self, conn: Connection, uri: str, at: datetime) -> Row[Any]:
-        """The story row, created empty (version 0) if new, locked until the transaction ends."""
+    def _lock_stories(self, conn: Connection, first_at: dict[str, datetime]) -> dict[str, Any]:
+        """The story rows (new ones created empty, version 0), locked until the transaction ends.
+
+        Locks are taken in uri order, so two batches sharing stories queue, never deadlock.
+        """
+        uris = sorted(first_at)
         conn.execute(
-            self._insert(t.stories)
-            .values(
-                uri=uri,
-                latest_version=0,
-                status=USABLE,
-                feed_at=at,
-                killed=False,
-                visible=False,
-                updated_at=at,
-            )
-            .on_conflict_do_nothing()
+            self._insert(t.stories).on_conflict_do_nothing(),
+            [{"uri": uri, "latest_version": 0, "status": USABLE, "feed_at": first_at[uri],
+              "killed": False, "visible": False, "updated_at": first_at[uri]} for uri in uris],
         )
-        return conn.execute(select(t.stories).where(t.stories.c.uri == uri).with_for_update()).one()
+        rows = conn.execute(
+            select(t.stories).where(t.stories.c.uri.in_(uris)).order_by(t.stories.c.uri)
+            .with_for_update()
+        )
+        return {row.uri: row._asdict() for row in rows}
 
-    def _advance_story(
-        self, conn: Connection, story: Row[Any], article: Article, at: datetime, *, repeat: bool,
-        syndicate: bool,
-    ) -> None:
-        """Fold one new version into the locked story row read by ``_lock_story``."""
-        values: dict[str, Any] = {"updated_at": at}
-        status = story.status
-        newer = article.version > story.latest_version
-        if newer:
-            status = article.pub_status
-            values.update(
-                latest_version=article.version,
-                status=status,
-                embargoed_until=article.embargoed_until,
-            )
-            if not repeat:
-                values["feed_at"] = article.version_created or at
-        killed = story.killed or article.pub_status == CANCELED
-        if article.pub_status == CANCELED:
-            values.update(
-                killed=True,
-                kill_version=max(story.kill_version or 0, article.version),
-                killed_at=story.killed_at or at,
-            )
-            if not story.killed:
-                conn.execute(
-                    update(t.versions)
-                    .where(
-                        t.versions.c.uri == article.uri,
-                        t.versions.c.pending,
-                        t.versions.c.status != CANCELED,
-                    )
-                    .values(pending=False)
-                )
-        # An unsyndicated latest (archive load) hides the story; an older version keeps it.
-        shown = syndicate if newer else story.visible
-        values["visible"] = shown and not killed and status == USABLE
-        guarded = conn.execute(
-            update(t.stories)
-            .where(
-                t.stories.c.uri == article.uri,
-                t.stories.c.latest_version == story.latest_version,
-                t.stories.c.killed == story.killed,
-            )
-            .values(**values)
+    def _stored_versions(
+        self, conn: Connection, hashed: list[tuple[VersionRecord, str, str]],
+        stories: dict[str, Any],
+    ) -> dict[tuple[str, int], _Stored]:
+        """The stored rows the batch may meet: its own (uri, version)s and each latest."""
+        wanted = {(r.article.uri, r.article.version) for r, _, _ in hashed}
+        wanted.update((uri, s["latest_version"]) for uri, s in stories.items())
+        v = t.versions.c
+        rows = conn.execute(
+            select(v.uri, v.version, v.content_hash, v.substance_hash, v.raw_key,
+                   v.published_key)
+            .where(tuple_(v.uri, v.version).in_(sorted(wanted)))
         )
-        if guarded.rowcount != 1:
-            raise RuntimeError(f"story {article.uri} changed under its lock")
+        return {
+            (r.uri, r.version): _Stored(r.content_hash, r.substance_hash, r.raw_key,
+                                        r.published_key)
+            for r in rows
+        }
+
+    def _update_stories(
+        self, conn: Connection, changes: list[tuple[dict[str, Any], int, bool]]
+    ) -> None:
+        """Write the folded story rows, each guarded on the version and kill it was locked at."""
+        s = t.stories.c
+        stmt = update(t.stories).where(
+            s.uri == bindparam("b_uri"),
+            s.latest_version == bindparam("b_latest"),
+            s.killed == bindparam("b_killed"),
+        )
+        params = [
+            {**{k: v for k, v in story.items() if k != "uri"}, "b_uri": story["uri"],
+             "b_latest": latest, "b_killed": killed}
+            for story, latest, killed in changes
+        ]
+        if conn.execute(stmt, params).rowcount != len(params):
+            raise RuntimeError("a story changed under its lock")
 
     def mark_written(self, uri: str, version: int, key: str) -> None:
         """Note where a version was written; repeats of it (SAME_CONTENT) share the key."""
@@ -501,9 +547,39 @@ class SQLRegistry:
         return str(rows[0].value) if rows else None
 
 
-def _inserted(conn: Connection, stmt: Any) -> bool:
-    """Whether an ``INSERT ... ON CONFLICT DO NOTHING`` added its row (rowcount is unreliable)."""
-    return conn.execute(stmt.returning(literal_column("1"))).first() is not None
+@dataclass(slots=True, frozen=True)
+class _Stored:
+    """What recording meets in a stored version row."""
+
+    content_hash: str
+    substance_hash: str
+    raw_key: str | None
+    published_key: str | None
+
+
+def _advance_story(
+    story: dict[str, Any], article: Article, at: datetime, *, repeat: bool, syndicate: bool
+) -> None:
+    """Fold one new version into a locked story row (a dict, written back by the batch)."""
+    newer = article.version > story["latest_version"]
+    # An unsyndicated latest (archive load) hides the story; an older version keeps it.
+    shown = syndicate if newer else story["visible"]
+    if newer:
+        story.update(
+            latest_version=article.version,
+            status=article.pub_status,
+            embargoed_until=article.embargoed_until,
+        )
+        if not repeat:
+            story["feed_at"] = article.version_created or at
+    if article.pub_status == CANCELED:
+        story.update(
+            killed=True,
+            kill_version=max(story["kill_version"] or 0, article.version),
+            killed_at=story["killed_at"] or at,
+        )
+    story["visible"] = shown and not story["killed"] and story["status"] == USABLE
+    story["updated_at"] = at
 
 
 def _version_row(row: Row[Any]) -> VersionRow:

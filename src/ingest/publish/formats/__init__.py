@@ -2,8 +2,9 @@
 
 ``Entry`` is computed once per story version per partner: the body sanitised again
 (defence in depth), the kill marker, status and stable id decided here, so formatters
-only lay fields out and cannot disagree. Control characters are removed on the way out,
-where every string passes: ``sub`` for XML, ``clean_json`` for JSON documents.
+only lay fields out and cannot disagree. Control characters are removed there too, once
+per entry rather than once per string per format: every string of an ``Entry`` and of a
+``FeedMeta`` is clean by construction, and formatters add only dates, numbers and names.
 
 The kill marker, for partners to match on in every format:
 
@@ -24,14 +25,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from lxml import etree
 
 from ingest.clean.sanitise import sanitise_html
-from ingest.model import Article, Picture, Rendition, utc
+from ingest.model import Article, Picture, Rendition, Subject, utc
 
 Kind = Literal["item", "kill"]
+_Model = TypeVar("_Model", bound=Article | Picture | Rendition | Subject)
 INGEST_NS = "urn:x-ingest:feed:1"
 STATUS_SCHEME = "urn:x-ingest:status"
 KILL_PREFIX = "[KILL] "
@@ -47,14 +49,27 @@ def clean_text(value: str) -> str:
 
 
 def clean_json(value: Any) -> Any:
-    """A JSON-like value with every string cleaned."""
+    """A JSON-like value with every string cleaned; model objects inside are cleaned too."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
         return {k: clean_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [clean_json(v) for v in value]
+    if isinstance(value, Article | Picture | Rendition | Subject):
+        return _clean_model(value)
     return value
+
+
+def _clean_model(obj: _Model) -> _Model:
+    """A copy of a model object with every string in it, nested ones included, cleaned."""
+    return type(obj)(**{n: clean_json(getattr(obj, n)) for n in _FIELDS[type(obj)]})
+
+
+_FIELDS: dict[type[Any], tuple[str, ...]] = {
+    kind: tuple(f.name for f in dataclasses.fields(kind))
+    for kind in (Article, Picture, Rendition, Subject)
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +96,16 @@ class Entry:
 
 def make_entry(article: Article, kind: Kind, received_at: datetime) -> Entry:
     """Build an entry from a partner's view of one version (see ``Partner.view``)."""
-    view = dataclasses.replace(article)  # shallow: only top-level fields are reassigned
-    if view.body_html:
-        view.body_html = sanitise_html(view.body_html)
+    view = _clean_model(article)  # a copy: only its own fields are reassigned below
+    if view.body_html:  # cleaned again: sanitising may decode a character reference
+        view.body_html = clean_text(sanitise_html(view.body_html))
     if kind == "kill":
         view.pub_status = "canceled"
     updated = utc(view.version_created or received_at)
-    headline = view.headline or view.slugline or view.body_text[:80] or view.uri
+    # body_text unescapes the body, so what it yields is cleaned once more
+    headline = clean_text(view.headline or view.slugline or view.body_text[:80] or view.uri)
     status = "kill" if kind == "kill" else "correction" if view.is_correction else "usable"
-    summary = view.standfirst or next(iter(view.body_text.split("\n\n")), "")
+    summary = clean_text(view.standfirst or next(iter(view.body_text.split("\n\n")), ""))
     return Entry(
         id=f"{view.uri}#v{view.version}",
         kind=kind,
@@ -124,6 +140,12 @@ class FeedMeta:
     prev_archive: str | None = None  # RFC 5005 link (Atom)
     current_url: str | None = None  # set on an archive page: link back to the current feed
 
+    def __post_init__(self) -> None:
+        for name in ("partner_id", "title", "self_url", "home_url", "prev_archive",
+                     "current_url"):
+            if (value := getattr(self, name)) is not None:
+                object.__setattr__(self, name, clean_text(value))
+
 
 Renderer = Callable[[FeedMeta, Sequence[Entry]], bytes]
 
@@ -154,12 +176,10 @@ def feed_format(name: str) -> FeedFormat:
 
 def sub(parent: etree._Element, name: str, text: str | None = None, /,
         **attrs: str | None) -> etree._Element:
-    """Append a child element, control characters removed; lxml escapes the rest."""
-    child = etree.SubElement(
-        parent, name, {k: clean_text(v) for k, v in attrs.items() if v is not None}
-    )
+    """Append a child element (strings come clean from ``Entry``/``FeedMeta``; lxml escapes)."""
+    child = etree.SubElement(parent, name, {k: v for k, v in attrs.items() if v is not None})
     if text is not None:
-        child.text = clean_text(text)
+        child.text = text
     return child
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ingest.model import iso
-from ingest.publish.formats import Entry, FeedFormat, FeedMeta, best_rendition, clean_json
+from ingest.publish.formats import Entry, FeedFormat, FeedMeta, best_rendition
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -23,7 +23,7 @@ def render(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
         "authors": [{"name": meta.title}],
         "items": [_item(e) for e in entries],
     }
-    return json.dumps(clean_json(doc), ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _item(entry: Entry) -> dict[str, Any]:

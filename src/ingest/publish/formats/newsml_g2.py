@@ -17,7 +17,6 @@ from ingest.publish.formats import (
     FeedFormat,
     FeedMeta,
     best_rendition,
-    clean_text,
     num,
     sub,
     xml_bytes,
@@ -132,7 +131,7 @@ def _xhtml(parent: etree._Element, fragment: str) -> None:
     page = etree.SubElement(parent, f"{{{XHTML}}}html", nsmap={None: XHTML})
     sub(sub(page, f"{{{XHTML}}}head"), f"{{{XHTML}}}title")
     body = sub(page, f"{{{XHTML}}}body")
-    wrapper = html.fragment_fromstring(clean_text(fragment), create_parent="div")
+    wrapper = html.fragment_fromstring(fragment, create_parent="div")
     body.text = wrapper.text
     for child in wrapper:
         _copy(body, child)

@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 
 from ingest.model import iso
-from ingest.publish.formats import Entry, FeedFormat, FeedMeta, clean_json
+from ingest.publish.formats import Entry, FeedFormat, FeedMeta
 
 PROFILE = "urn:x-ingest:ninjs-feed:1"
 
@@ -23,7 +23,7 @@ def render(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
         "updated": iso(meta.updated),
         "items": [e.article.to_ninjs() for e in entries],
     }
-    return json.dumps(clean_json(doc), ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 FORMAT = FeedFormat("ninjs", "ninjs.json", "application/json; charset=utf-8", render)

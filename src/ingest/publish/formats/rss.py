@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from email.utils import format_datetime
 
@@ -50,7 +51,9 @@ def _item(item: etree._Element, entry: Entry) -> None:
         sub(item, "link", a.canonical_url)
     sub(item, "guid", entry.id, isPermaLink="false")
     sub(item, "pubDate", format_datetime(entry.updated, usegmt=True))
-    sub(item, "description", entry.summary)
+    # RSS readers render <description> as HTML: plain text must be escaped once for HTML
+    # (and once more by the XML writer), or "<svg onload=…>" in a summary goes live.
+    sub(item, "description", html.escape(entry.summary, quote=False))
     if a.body_html:
         sub(item, f"{{{CONTENT}}}encoded", a.body_html)
     if a.byline:
