@@ -86,6 +86,15 @@ class Picture:
     usage_terms: str | None = None
     renditions: list[Rendition] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # Only web links reach partners: a "javascript:" or "data:" href from any input
+        # format is dropped here, where every picture is made, not in each parser.
+        self.renditions = [r for r in self.renditions if is_web_url(r.href)]
+
+
+def is_web_url(href: str) -> bool:
+    return href[:8].lower().startswith(("https://", "http://"))
+
 
 @dataclass(slots=True)
 class Article:

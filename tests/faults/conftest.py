@@ -1,4 +1,4 @@
-"""Fault fixtures: moto's S3 server, the fault proxy before it, and test credentials.
+"""Fault fixtures: the fault proxy before moto's S3 server (tests/conftest.py), credentials.
 
 The hostile suite's item builders and output checks and the fake AFP server are shared.
 """
@@ -17,19 +17,6 @@ sys.path[:0] = [str(TESTS / "hostile"), str(TESTS / "sources")]  # wire_items, f
 from fault_proxy import FaultProxy  # noqa: E402  (after the path above)
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
@@ -38,7 +25,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def proxy(moto_url: str) -> Iterator[FaultProxy]:
-    fault = FaultProxy(moto_url).start()
+def proxy(s3_endpoint: str) -> Iterator[FaultProxy]:
+    fault = FaultProxy(s3_endpoint).start()
     yield fault
     fault.stop()

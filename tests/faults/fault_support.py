@@ -53,10 +53,10 @@ def bucket(endpoint: str, name: str, monkeypatch: pytest.MonkeyPatch) -> S3Objec
     return S3ObjectStore(name, "ingest", client=client)
 
 
-def reference(moto_url: str, tmp_path: Path, items: list[RawItem], name: str,
+def reference(s3_endpoint: str, tmp_path: Path, items: list[RawItem], name: str,
               monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     """What a fault-free run over the same items publishes."""
-    store = bucket(moto_url, name, monkeypatch)
+    store = bucket(s3_endpoint, name, monkeypatch)
     with open_registry(f"sqlite:///{tmp_path / (name + '.db')}") as registry:
         ingest_items(items, registry=registry, store=store, received_at=NOW)
         publish_all(registry, store, NOW)

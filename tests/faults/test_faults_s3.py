@@ -34,11 +34,11 @@ def every_nth(fate: str, method: str, period: int) -> Script:
     [("500", "PUT"), ("503", "PUT"), ("reset", "PUT"), ("503", "GET")],
 )
 def test_transient_s3_errors_are_retried_and_publication_completes(
-    fate: str, method: str, proxy: FaultProxy, moto_url: str, tmp_path: Path,
+    fate: str, method: str, proxy: FaultProxy, s3_endpoint: str, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch, aws: None,
 ) -> None:
     items = wire(0, 6)
-    expected = reference(moto_url, tmp_path, items, f"ref-{fate}-{method.lower()}", monkeypatch)
+    expected = reference(s3_endpoint, tmp_path, items, f"ref-{fate}-{method.lower()}", monkeypatch)
     store = bucket(proxy.url, f"flaky-{fate}-{method.lower()}", monkeypatch)
     proxy.script = every_nth(fate, method, 3)
     with open_registry(f"sqlite:///{tmp_path / 'flaky.db'}") as registry:
@@ -55,7 +55,7 @@ def test_transient_s3_errors_are_retried_and_publication_completes(
 
 
 def test_read_timeouts_are_retried_within_the_standard_mode_budget(
-    proxy: FaultProxy, moto_url: str, monkeypatch: pytest.MonkeyPatch, aws: None
+    proxy: FaultProxy, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, aws: None
 ) -> None:
     """Same retry config as ``make_s3_client`` but a 1 s read timeout, so a stall is quick."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
@@ -83,7 +83,7 @@ def test_read_timeouts_are_retried_within_the_standard_mode_budget(
 
 
 def test_publication_cut_off_half_way_keeps_old_feeds_and_converges_on_rerun(
-    proxy: FaultProxy, moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    proxy: FaultProxy, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     aws: None,
 ) -> None:
     first, second = wire(0, 6), wire(6, 6)
@@ -114,7 +114,7 @@ def test_publication_cut_off_half_way_keeps_old_feeds_and_converges_on_rerun(
         final = contents(store)
         assert all(mid[k] == final[k] for k in changed)  # what got through was the full render
         assert reconcile(registry, store).ok
-    ref = bucket(moto_url, "cut-ref", monkeypatch)  # the same two batches, fault-free
+    ref = bucket(s3_endpoint, "cut-ref", monkeypatch)  # the same two batches, fault-free
     with open_registry(f"sqlite:///{tmp_path / 'cut-ref.db'}") as registry:
         ingest_items(first, registry=registry, store=ref, received_at=NOW)
         publish_all(registry, ref, NOW)

@@ -164,7 +164,6 @@ def _picture(item: Any, uno: str, when: datetime | None) -> Picture:
                 size_in_bytes=integer(m.get("sizeInBytes"), "sizeInBytes"),
             )
             for m in medias
-            if (_str(m, "href") or "").lower().startswith(("https://", "http://"))  # no javascript:
         ],
     )
 

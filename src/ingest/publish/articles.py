@@ -10,16 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from ingest.errors import IngestError
-from ingest.publish.objectstore import ObjectStore
+from ingest.publish.objectstore import ObjectNotFound, ObjectStore
 from ingest.registry.api import ArticleRegistry, VersionRow
 from ingest.validate import validate_ninjs
 
 JSON_TYPE = "application/json"
+POINTER_CACHE = "max-age=60"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -57,41 +60,55 @@ class ArticlePublishReport:
 
 
 def publish_versions(
-    registry: ArticleRegistry, store: ObjectStore, now: datetime, *, batch: int = 1000
+    registry: ArticleRegistry, store: ObjectStore, now: datetime, *, batch: int = 1000,
+    workers: int = 8,
 ) -> ArticlePublishReport:
-    """Write every version the registry has not published yet (embargoes respected at ``now``)."""
+    """Write every version the registry has not published yet (embargoes respected at ``now``).
+
+    The object-store round trips run on ``workers`` threads; the registry writes stay here.
+    """
     report = ArticlePublishReport()
     touched: set[str] = set()
-    while rows := registry.versions_to_write(now, limit=batch):
-        for row in rows:
-            _write_version(registry, store, row, now, report)
-            touched.add(row.uri)
-        if len(rows) < batch:
-            break
-    for uri in sorted(touched):
-        if update_latest_pointer(registry, store, uri):
-            report.pointers_changed.append(latest_key(uri))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while rows := registry.versions_to_write(now, limit=batch):
+            outcomes = pool.map(partial(_put_version, store), rows)
+            for row, outcome in zip(rows, outcomes, strict=True):
+                _mark(registry, row, outcome, now, report)
+                touched.add(row.uri)
+            if len(rows) < batch:
+                break
+        uris = sorted(touched)
+        moved = pool.map(partial(update_latest_pointer, registry, store), uris)
+        report.pointers_changed.extend(latest_key(u) for u, m in zip(uris, moved, strict=True) if m)
     return report
 
 
-def _write_version(
-    registry: ArticleRegistry, store: ObjectStore, row: VersionRow, now: datetime,
-    report: ArticlePublishReport,
-) -> None:
-    key = version_key(row.uri, row.version)
+def _put_version(store: ObjectStore, row: VersionRow) -> bool | IngestError:
+    """Write one version (True) or find it there (False); an invalid one is never written."""
     document = row.article.to_ninjs()
     try:
         validate_ninjs(document)
     except IngestError as exc:
+        return exc
+    key = version_key(row.uri, row.version)
+    return store.put_if_absent(key, dump_json(document), content_type=JSON_TYPE)
+
+
+def _mark(
+    registry: ArticleRegistry, row: VersionRow, outcome: bool | IngestError, now: datetime,
+    report: ArticlePublishReport,
+) -> None:
+    key = version_key(row.uri, row.version)
+    if isinstance(outcome, IngestError):
         # Never publish an invalid document: it goes to quarantine with its raw reference.
         registry.quarantine(
-            raw_key=row.raw_key or key, source="publish", reason=exc.reason,
-            detail=exc.detail, at=now,
+            raw_key=row.raw_key or key, source="publish", reason=outcome.reason,
+            detail=outcome.detail, at=now,
         )
         registry.mark_written(row.uri, row.version, "")
         report.invalid.append(key)
         return
-    if store.put_if_absent(key, dump_json(document), content_type=JSON_TYPE):
+    if outcome:
         report.written.append(key)
     else:
         report.already_there += 1
@@ -99,22 +116,28 @@ def _write_version(
 
 
 def update_latest_pointer(registry: ArticleRegistry, store: ObjectStore, uri: str) -> bool:
-    """Point ``latest.json`` at the story's newest usable published version; True if changed."""
+    """Point ``latest.json`` at the story's newest usable published version; True if changed.
+
+    A story's first pointer costs one conditional write; an existing one is read and
+    replaced only if it differs.
+    """
     key = latest_key(uri)
     latest = registry.latest(uri)
     status = registry.story_status(uri)
-    visible = latest is not None and status == "usable" and bool(latest.published_key)
-    current = store.head(key)
-    if not visible or latest is None:
-        if current is None:
+    if latest is None or status != "usable" or not latest.published_key:
+        if store.head(key) is None:
             return False
         store.delete(key)
         return True
     pointer = dump_json(
         {"uri": uri, "version": latest.version, "href": latest.published_key}
     )
-    if current is not None and store.get(key) == pointer:
-        return False
-    store.put(key, pointer, content_type=JSON_TYPE, cache_control="max-age=60")
+    if store.put_if_absent(key, pointer, content_type=JSON_TYPE, cache_control=POINTER_CACHE):
+        return True
+    try:
+        if store.get(key) == pointer:
+            return False
+    except ObjectNotFound:  # deleted since: write it anyway
+        pass
+    store.put(key, pointer, content_type=JSON_TYPE, cache_control=POINTER_CACHE)
     return True
-

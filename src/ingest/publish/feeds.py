@@ -13,7 +13,7 @@ written once (``archive/atom-YYYY-MM-DD.xml``) and chained by ``prev-archive`` l
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -52,24 +52,45 @@ def build_partner_feeds(
     registry: ArticleRegistry, store: ObjectStore, partner: Partner, now: datetime
 ) -> FeedResult:
     """Render and publish every format ``partner`` takes; record what each feed carried."""
+    return build_feeds(registry, store, [partner], now)[partner.id]
+
+
+def build_feeds(
+    registry: ArticleRegistry, store: ObjectStore, partners: Sequence[Partner], now: datetime
+) -> dict[str, FeedResult]:
+    """``build_partner_feeds`` for several partners, sharing one walk of the registry.
+
+    Every partner reads the same newest-first stream of visible stories, so one pass
+    decodes each row once and builds each entry once for all partners that see it alike.
+    """
     now = utc(now)
-    result = FeedResult(partner.id)
-    archived = [fmt for fmt in partner.formats if fmt in ARCHIVED_FORMATS]
-    pending_days = {fmt: _missing_archive_days(store, partner, fmt, now) for fmt in archived}
-    oldest_pending = min((d for days in pending_days.values() for d in days), default=None)
-    current, older = partner_entries(registry, partner, now, oldest_pending)
-    result.items = len(current)
+    pending = {p.id: {fmt: _missing_archive_days(store, p, fmt, now)
+                      for fmt in p.formats if fmt in ARCHIVED_FORMATS} for p in partners}
+    entries = _Entries()
+    windows = [_Window(p, _archive_start(pending[p.id])) for p in partners]
+    _walk(registry, windows, now, entries)
+    return {w.partner.id: _publish(registry, store, w, pending[w.partner.id], now, entries)
+            for w in windows}
+
+
+def _publish(
+    registry: ArticleRegistry, store: ObjectStore, window: _Window,
+    pending_days: dict[str, list[date]], now: datetime, entries: _Entries,
+) -> FeedResult:
+    """Render, compare and write one partner's formats (and pending archive pages)."""
+    partner, current = window.partner, window.current
+    result = FeedResult(partner.id, items=len(current))
     for name in partner.formats:
         fmt = feed_format(name)
-        kills = kill_entries(registry, partner, name, now)
-        entries = sorted([*kills, *current], key=lambda e: (e.updated, e.id), reverse=True)
+        kills = _kill_entries(registry, partner, name, now, entries)
+        feed = sorted([*kills, *current], key=lambda e: (e.updated, e.id), reverse=True)
         result.kills[name] = len(kills)
         prev = None
         if name in pending_days:
-            prev = _write_archives(registry, store, partner, fmt, [*current, *older],
+            prev = _write_archives(registry, store, partner, fmt, [*current, *window.older],
                                    pending_days[name], now, result)
-        meta = _meta(partner, fmt.filename, entries, prev_archive=prev)
-        data = fmt.render(meta, entries)
+        meta = _meta(partner, fmt.filename, feed, prev_archive=prev)
+        data = fmt.render(meta, feed)
         key = partner.prefix + fmt.filename
         if _unchanged(store, key, data):
             result.unchanged.append(key)
@@ -77,7 +98,7 @@ def build_partner_feeds(
         # Deliveries first: if the write then fails, a partner may later get a kill for a
         # story it never saw (harmless), never miss one for a story it did see.
         result.new_deliveries += registry.record_deliveries(
-            partner.id, name, _deliveries(entries), now
+            partner.id, name, _deliveries(feed), now
         )
         store.put(key, data, content_type=fmt.content_type, cache_control=FEED_CACHE_CONTROL)
         result.written.append(key)
@@ -88,33 +109,83 @@ def partner_entries(
     registry: ArticleRegistry, partner: Partner, now: datetime, archive_from: date | None = None
 ) -> tuple[list[Entry], list[Entry]]:
     """The current window (max_items) and, when archive days are pending, older entries."""
-    current: list[Entry] = []
-    older: list[Entry] = []
-    start = _day_start(archive_from) if archive_from else None
-    for row in _allowed(registry.feed_items(now, since=now - partner.max_age), partner):
-        if len(current) < partner.max_items:
-            current.append(_entry(partner, row, "item"))
-        elif start is not None and utc(row.version_created or row.received_at) >= start:
-            older.append(_entry(partner, row, "item"))
+    window = _Window(partner, _day_start(archive_from) if archive_from else None)
+    _walk(registry, [window], now, _Entries())
+    return window.current, window.older
+
+
+class _Entries:
+    """Entries built once per run, shared by the partners that see a version alike.
+
+    A stored version never changes, and ``Partner.view`` returns the row's own article
+    unless it drops pictures, so an unchanged view of (uri, version) is one entry.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, int, Kind], Entry] = {}
+
+    def make(self, partner: Partner, row: VersionRow, kind: Kind) -> Entry:
+        view = partner.view(row.article)
+        if view is not row.article:
+            return make_entry(view, kind, row.received_at)
+        key = (row.uri, row.version, kind)
+        entry = self._made.get(key)
+        if entry is None:
+            entry = self._made[key] = make_entry(view, kind, row.received_at)
+        return entry
+
+
+@dataclass(slots=True)
+class _Window:
+    """What one partner takes from the walk: ``max_items`` entries, then older ones from
+    ``archive_start`` on (only while archive pages are pending); closed once it needs no more."""
+
+    partner: Partner
+    archive_start: datetime | None
+    current: list[Entry] = field(default_factory=list)
+    older: list[Entry] = field(default_factory=list)
+    open: bool = True
+
+    def offer(self, row: VersionRow, entries: _Entries) -> None:
+        if not self.partner.allows(row.article):
+            return
+        if len(self.current) < self.partner.max_items:
+            self.current.append(entries.make(self.partner, row, "item"))
+        elif (self.archive_start is not None
+              and utc(row.version_created or row.received_at) >= self.archive_start):
+            self.older.append(entries.make(self.partner, row, "item"))
         else:
-            break
-    return current, older
+            self.open = False
 
 
-def _allowed(rows: Iterable[VersionRow], partner: Partner) -> Iterator[VersionRow]:
-    return (row for row in rows if partner.allows(row.article))
-
-
-def _entry(partner: Partner, row: VersionRow, kind: Kind) -> Entry:
-    return make_entry(partner.view(row.article), kind, row.received_at)
+def _walk(
+    registry: ArticleRegistry, windows: list[_Window], now: datetime, entries: _Entries
+) -> None:
+    """Offer each visible story, newest first, to every open window; one pass per max_age."""
+    by_age: dict[timedelta, list[_Window]] = {}
+    for window in windows:
+        by_age.setdefault(window.partner.max_age, []).append(window)
+    for age, live in by_age.items():
+        for row in registry.feed_items(now, since=now - age):
+            for window in live:
+                window.offer(row, entries)
+            live = [w for w in live if w.open]
+            if not live:
+                break
 
 
 def kill_entries(
     registry: ArticleRegistry, partner: Partner, fmt: str, now: datetime
 ) -> list[Entry]:
     """Kills of stories ``partner`` received in ``fmt``, while younger than its ``max_age``."""
+    return _kill_entries(registry, partner, fmt, now, _Entries())
+
+
+def _kill_entries(
+    registry: ArticleRegistry, partner: Partner, fmt: str, now: datetime, entries: _Entries
+) -> list[Entry]:
     cutoff = now - partner.max_age
-    return [_entry(partner, row, "kill") for row in registry.kills_for(partner.id, fmt)
+    return [entries.make(partner, row, "kill") for row in registry.kills_for(partner.id, fmt)
             if utc(row.received_at) >= cutoff]
 
 
@@ -162,6 +233,12 @@ def _missing_archive_days(store: ObjectStore, partner: Partner, fmt: str,
     done = set(_existing_archive_days(store, partner, fmt))
     span = (today - first).days
     return [d for i in range(span) if (d := first + timedelta(days=i)) not in done]
+
+
+def _archive_start(pending_days: dict[str, list[date]]) -> datetime | None:
+    """Where older entries start to matter: the oldest pending archive day, if any."""
+    oldest = min((d for days in pending_days.values() for d in days), default=None)
+    return _day_start(oldest) if oldest else None
 
 
 def _day_start(day: date) -> datetime:

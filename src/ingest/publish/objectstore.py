@@ -65,7 +65,10 @@ class ObjectStore(Protocol):
         """Write or atomically replace ``key``; return the new ETag."""
         ...
 
-    def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+    def put_if_absent(
+        self, key: str, data: bytes, *, content_type: str | None = None,
+        cache_control: str | None = None,
+    ) -> bool:
         """Write ``key`` only if it does not exist yet; True if this call wrote it."""
         ...
 
@@ -109,7 +112,10 @@ class LocalObjectStore:
         self._write_temp(path, data).replace(path)
         return _etag(data)
 
-    def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+    def put_if_absent(
+        self, key: str, data: bytes, *, content_type: str | None = None,
+        cache_control: str | None = None,
+    ) -> bool:
         path = self._path(key)
         if path.exists():  # reruns meet stored keys: skip the temp file and its fsync
             return False
@@ -194,13 +200,18 @@ class S3ObjectStore:
         )
         return str(response["ETag"]).strip('"')
 
-    def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+    def put_if_absent(
+        self, key: str, data: bytes, *, content_type: str | None = None,
+        cache_control: str | None = None,
+    ) -> bool:
         from botocore.exceptions import ClientError
 
+        extra: dict[str, Any] = {"ContentType": content_type or guess_type(key)}
+        if cache_control:
+            extra["CacheControl"] = cache_control
         try:
             self._client.put_object(
-                Bucket=self.bucket, Key=self._key(key), Body=data, IfNoneMatch="*",
-                ContentType=content_type or guess_type(key),
+                Bucket=self.bucket, Key=self._key(key), Body=data, IfNoneMatch="*", **extra
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"PreconditionFailed", "412"}:
