@@ -10,7 +10,7 @@ partner, as the partner_feeds DAG does (one mapped task each); "warm/run" builds
 in one ``build_feeds`` call, which walks the registry once for them all.
 
 Loading 1M stories takes minutes, so each loaded registry is kept under ``--cache``
-(named by size and schema revision) and copied into the temp dir for every run.
+(by size; migrated to the newest schema when reused) and copied into the temp dir.
 
     .venv/bin/python bench/feeds.py [--stories 100000 1000000] [--cache /tmp/ingest-bench]
                                     [--runs 3]
@@ -33,7 +33,6 @@ from ingest.publish.feeds import build_feeds, build_partner_feeds
 from ingest.publish.objectstore import LocalObjectStore
 from ingest.publish.partners import FORMAT_NAMES, Partner, parse_partners
 from ingest.registry import open_registry
-from ingest.registry.migrate import MIGRATIONS
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 LANGS = ("en", "fr", "de")
@@ -167,11 +166,11 @@ def bulk_load(db: Path, count: int) -> None:
 def cached_registry(cache: Path, count: int) -> tuple[Path, float]:
     """The loaded registry for ``count`` stories, loaded now only if not kept already.
 
-    The name carries the newest migration, so a schema change loads afresh.
+    A kept registry is brought to the newest migration before use, as a deployed one is.
     """
-    head = max(p.stem for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
-    db = cache / f"feeds-{count}-{head}.db"
+    db = cache / f"feeds-{count}.db"
     if db.exists():
+        open_registry(f"sqlite:///{db}").close()
         return db, 0.0
     cache.mkdir(parents=True, exist_ok=True)
     partial = db.with_suffix(".partial")

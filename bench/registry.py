@@ -5,7 +5,7 @@
 
 For each size it bulk-loads a fresh registry (SQLite files under /tmp by default; with
 ``--url`` a PostgreSQL schema per size, dropped afterwards; a loaded SQLite registry is
-kept under ``--cache``, named by size and schema revision, and copied on later runs
+kept under ``--cache`` by size, migrated and copied on later runs
 because loading 1M stories takes minutes), times ``record_version`` on a
 sample of new versions, and times one partner's feed: iterate ``feed_items`` keeping
 English stories until 100 are found (median of several runs). The target is a feed that
@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, insert, make_url, text
 from ingest.model import Article
 from ingest.registry import SQLRegistry, open_registry
 from ingest.registry import schema as t
-from ingest.registry.migrate import MIGRATIONS
+from ingest.registry.migrate import upgrade_database
 from ingest.registry.sql import substance_hash
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -73,11 +73,12 @@ def rows(article: Article) -> tuple[dict[str, Any], dict[str, Any]]:
         "visible": article.pub_status == "usable",
         "updated_at": at,
     }
+    record = article.to_record()
     version_row = {
         "uri": article.uri,
         "version": article.version,
         "content_hash": article.content_hash(),
-        "substance_hash": substance_hash(article),
+        "substance_hash": substance_hash(record),
         "status": article.pub_status,
         "embargoed_until": None,
         "version_created": at,
@@ -92,7 +93,7 @@ def rows(article: Article) -> tuple[dict[str, Any], dict[str, Any]]:
         "provider": article.provider,
         "country": None,
         "products": article.products,
-        "record": article.to_record(),
+        "record": record,
     }
     return story_row, version_row
 
@@ -136,9 +137,8 @@ def feed_ms(reg: SQLRegistry) -> float:
 
 
 def kept_file(cache: Path, size: int) -> Path:
-    """Where a loaded SQLite registry is kept: by size and newest migration."""
-    head = max(p.stem for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
-    return cache / f"registry-{size}-{head}.db"
+    """Where a loaded SQLite registry is kept (migrated to the newest schema when reused)."""
+    return cache / f"registry-{size}.db"
 
 
 def copy_sqlite(source: Path, target: Path) -> None:
@@ -164,6 +164,7 @@ def database(url: str | None, size: int, cache: Path) -> Iterator[tuple[str, boo
             leftover.unlink()
         kept = kept_file(cache, size)
         if kept.exists():
+            upgrade_database(f"sqlite:///{kept}")
             copy_sqlite(kept, path)
         yield f"sqlite:///{path}", kept.exists()
         return

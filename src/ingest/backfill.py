@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingest.errors import Reason
@@ -59,9 +58,11 @@ MAX_MAP_LENGTH = 1024  # Airflow's default [core] max_map_length
 DEFAULT_CHUNK_SIZE = 500
 DEFAULT_CONCURRENCY = 8
 DEFAULT_CHECKPOINT_EVERY = 50
+BATCH_BYTES = 64 * 1024 * 1024  # read ahead, and in one batch: bounds a chunk's memory
 _KEY_DAY = re.compile(r"(?<!\d)((?:19|20)\d\d)([/-])(\d\d)\2(\d\d)(?!\d)")
 _WINDOW = timedelta(hours=1)
 T = TypeVar("T")
+Read = tuple[datetime, list[StoredItem | SourceFailure]]  # one object's items, raw stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,9 +328,11 @@ def run_chunk(
     entries = (Entry.from_line(line) for line in lines if line)
     reader = _Reader(request, options, plan.listed_at, store)
     with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
-        read = read_ahead(pool, reader.read, entries, window=2 * options.concurrency)
-        # One batch per checkpoint: a crash leaves at most the batch after it half done.
-        while batch := list(islice(read, options.checkpoint_every)):
+        # Read ahead across a whole batch, so the pool keeps the store busy while it is recorded.
+        window = options.checkpoint_every + 2 * options.concurrency
+        read = read_ahead(pool, reader.read, entries, window=window)
+        # Batches end at checkpoints: a crash leaves at most the objects after one half done.
+        for batch in _batches(read, state.offset, options.checkpoint_every):
             arrivals = [
                 Arrival(at, items, skip_known=not request.reprocess and index >= replay_until)
                 for index, (at, items) in enumerate(batch, start=state.offset)
@@ -352,20 +355,45 @@ def run_chunk(
 
 
 def read_ahead(
-    pool: ThreadPoolExecutor, read: Callable[[Entry], T], entries: Iterable[Entry], *, window: int
+    pool: ThreadPoolExecutor, read: Callable[[Entry], T], entries: Iterable[Entry], *,
+    window: int, budget: int = BATCH_BYTES,
 ) -> Iterator[T]:
-    """``read`` each entry on the pool, at most ``window`` in flight, results in entry order."""
-    pending: deque[Future[T]] = deque()
+    """``read`` each entry on the pool, results in entry order.
+
+    At most ``window`` entries, and ``budget`` listed bytes (or one bigger entry), are in
+    flight or waiting to be taken.
+    """
+    pending: deque[tuple[int, Future[T]]] = deque()
+    held = 0
     try:
         for entry in entries:
-            pending.append(pool.submit(read, entry))
-            if len(pending) >= window:
-                yield pending.popleft().result()
+            while pending and (len(pending) >= window or held + entry.size > budget):
+                size, future = pending.popleft()
+                held -= size
+                yield future.result()
+            pending.append((entry.size, pool.submit(read, entry)))
+            held += entry.size
         while pending:
-            yield pending.popleft().result()
+            yield pending.popleft()[1].result()
     finally:
-        for future in pending:
+        for _, future in pending:
             future.cancel()
+
+
+def _batches(read: Iterable[Read], offset: int, every: int) -> Iterator[list[Read]]:
+    """Objects read, cut where checkpoints fall (multiples of ``every``) and whenever a batch
+    holds ``BATCH_BYTES`` of items, so a batch's memory stays bounded."""
+    batch: list[Read] = []
+    size = 0
+    for received_at, items in read:
+        batch.append((received_at, items))
+        size += sum(len(i.item.data) for i in items if isinstance(i, StoredItem))
+        offset += 1
+        if offset % every == 0 or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 class _Reader:
@@ -384,7 +412,7 @@ class _Reader:
         self._target = target
         self._store = None if request.source.startswith(AFP_API) else open_store(request.source)
 
-    def read(self, entry: Entry) -> tuple[datetime, list[StoredItem | SourceFailure]]:
+    def read(self, entry: Entry) -> Read:
         received_at, outcomes = self._fetch(entry)
         return received_at, [
             store_raw(o, self._target, received_at) if isinstance(o, RawItem) else o

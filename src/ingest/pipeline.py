@@ -98,20 +98,13 @@ def ingest_items(
     ``skip_known`` leaves a raw object the registry already knew unparsed (result ``skipped``).
     """
     report = IngestReport()
-    for item in items:
-        if isinstance(item, SourceFailure):
-            registry.quarantine(
-                raw_key=f"{item.source}:{item.name}", source=item.source, reason=item.reason,
-                detail=item.detail, at=received_at,
-            )
-            report.quarantined[item.reason] += 1
-            continue
-        report.merge(
-            ingest_one(
-                item, registry=registry, store=store, received_at=received_at,
-                max_item_bytes=max_item_bytes, syndicate=syndicate, skip_known=skip_known,
-            )
-        )
+    for item in items:  # one at a time: a drop file is marked done once its items are in
+        stored = store_raw(item, store, received_at) if isinstance(item, RawItem) else item
+        arrival = Arrival(received_at, [stored], skip_known)
+        report.merge(ingest_stored(
+            [arrival], registry=registry, store=store, max_item_bytes=max_item_bytes,
+            syndicate=syndicate,
+        )[0])
     return report
 
 
@@ -167,10 +160,11 @@ def ingest_stored(
     max_item_bytes: int,
     syndicate: bool = True,
 ) -> list[IngestReport]:
-    """Record, parse, validate and record the versions of stored items, one report per arrival.
+    """Note stored items in the registry, parse and validate them, record their versions.
 
-    One registry write for the raw objects and one for the versions of the whole batch,
-    with the results ``ingest_one`` gives item by item in the same order.
+    One registry write for the raw objects and one for the versions of the whole batch
+    (quarantines aside), with the results ``ingest_one`` gives item by item in the same
+    order; one report per arrival.
     """
     reports = [IngestReport() for _ in arrivals]
     new = iter(registry.record_raws([

@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 def test_terminated_backends_mid_batch_roll_back_and_retry(pg_url: str, tmp_path: Path) -> None:
     app = f"ingest-fault-{uuid.uuid4().hex[:8]}"
     url = make_url(pg_url).update_query_dict({"application_name": app})
-    items = wire(0, 30)
+    items = wire(0, 90)  # long enough (batched registry writes are quick) for several kills
     store = LocalObjectStore(tmp_path / "store")
     killer = create_engine(pg_url)
     killed: list[int] = []

@@ -83,11 +83,20 @@ def _xml_problems(data: bytes) -> list[str]:
     return problems
 
 
+RSS_CONTENT = "http://purl.org/rss/1.0/modules/content/"
+
+
 def _carries_html(el: etree._Element) -> bool:
-    """RSS description / content:encoded and Atom type="html" hold escaped HTML."""
+    """RSS description / content:encoded and Atom type="html" hold escaped HTML.
+
+    NewsML-G2's namespaced ``description`` is plain text, not HTML.
+    """
     if not isinstance(el.tag, str):
         return False
-    return etree.QName(el).localname in {"description", "encoded"} or el.get("type") == "html"
+    name = etree.QName(el)
+    rss_description = name.namespace is None and name.localname == "description"
+    encoded = name.namespace == RSS_CONTENT and name.localname == "encoded"
+    return rss_description or encoded or el.get("type") == "html"
 
 
 def _json_problems(doc: Any) -> list[str]:

@@ -1,4 +1,5 @@
-"""Batch writes (``record_versions``, ``record_raws``) leave what one call per item leaves.
+"""Batch writes (``record_versions``, ``record_raws``, ``mark_written_many``) leave what one
+call per item leaves.
 
 Each example records a random arrival sequence twice under two uri prefixes: one version
 per call, and in random batches. Contents repeat across versions (SAME_CONTENT), clash on
@@ -74,10 +75,16 @@ def _state(registry: SQLRegistry, prefix: str) -> dict[str, list[tuple[Any, ...]
         }
 
 
-def _mark_all_written(registry: SQLRegistry, prefix: str) -> None:
-    for row in registry.versions_to_write(NOW, limit=100_000):
-        if row.uri.startswith(prefix):
-            registry.mark_written(row.uri, row.version, f"{prefix}articles/{row.version}")
+def _mark_all_written(registry: SQLRegistry, one: str, many: str) -> None:
+    """Everything pending written: one call per version for ``one``, one batch for ``many``."""
+    rows = registry.versions_to_write(NOW, limit=100_000)
+    for row in rows:
+        if row.uri.startswith(one):
+            registry.mark_written(row.uri, row.version, f"{one}articles/{row.version}")
+    registry.mark_written_many([
+        (row.uri, row.version, f"{many}articles/{row.version}")
+        for row in rows if row.uri.startswith(many)
+    ])
 
 
 def test_batches_match_one_call_per_version(shared_registry: tuple[SQLRegistry, int]) -> None:
@@ -110,8 +117,7 @@ def test_batches_match_one_call_per_version(shared_registry: tuple[SQLRegistry, 
                 for r in records[one]
             ]
             assert registry.record_versions(records[many], syndicate=syndicate) == singles
-            _mark_all_written(registry, one)
-            _mark_all_written(registry, many)
+            _mark_all_written(registry, one, many)
         assert _state(registry, one) == _state(registry, many)
 
     check()
@@ -143,3 +149,18 @@ def test_record_raws_flags_only_the_first_of_each_new_key(registry: SQLRegistry)
     ]
     assert registry.record_raws([raw("raw/c")]) == [False]
     assert registry.record_raws([]) == []
+
+
+def test_latest_many_is_latest_and_status_in_one_read(registry: SQLRegistry) -> None:
+    history: list[tuple[str, int, PubStatus]] = [
+        ("urn:a", 1, "usable"), ("urn:a", 2, "withheld"), ("urn:k", 2, "usable"),
+        ("urn:k", 1, "canceled"),
+    ]
+    for uri, version, status in history:
+        registry.record_version(_article(uri, version, status, version), raw_key=None,
+                                received_at=T0)
+    states = registry.latest_many(["urn:a", "urn:k", "urn:unknown"])
+    assert set(states) == {"urn:a", "urn:k"}
+    for uri, (latest, story_status) in states.items():
+        assert (latest, story_status) == (registry.latest(uri), registry.story_status(uri))
+    assert states["urn:k"][1] == "canceled" and states["urn:a"][0].version == 2

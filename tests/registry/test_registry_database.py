@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, event, inspect, text
 from story_factory import T0, article
 
-from ingest.registry import RecordResult, SQLRegistry, upgrade_database
+from ingest.registry import Delivery, RecordResult, SQLRegistry, open_registry, upgrade_database
+from ingest.registry.migrate import MIGRATIONS
 from ingest.registry.schema import metadata
 
 TABLES = {
@@ -36,11 +40,55 @@ def test_upgrade_builds_schema_from_empty_and_is_idempotent(registry_url: str) -
         with engine.connect() as conn:
             assert set(inspect(conn).get_table_names()) == TABLES
             revisions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
-            assert list(revisions) == ["0002"]
+            assert list(revisions) == ["0003"]
             # The migrations build exactly what the queries expect.
             assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     finally:
         engine.dispose()
+
+
+def _migrate(url: str, revision: str, *, down: bool = False) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(config, revision)
+    finally:
+        engine.dispose()
+
+
+def test_feed_indexes_migration_keeps_feeds_and_kills(registry_url: str) -> None:
+    _migrate(registry_url, "0002")
+    with SQLRegistry(registry_url) as reg:
+        for a in (article("urn:a", 1), article("urn:b", 1), article("urn:b", 2, "canceled")):
+            reg.record_version(a, raw_key=None, received_at=T0)
+        reg.record_deliveries("p", "rss", [Delivery("urn:b", 1, "item")], T0)
+        _migrate(registry_url, "head")
+        now = T0 + timedelta(days=1)
+        assert [(r.uri, r.version) for r in reg.feed_items(now)] == [("urn:a", 1)]
+        assert [(k.uri, k.version) for k in reg.kills_for("p", "rss", since=T0)] == [("urn:b", 2)]
+        _migrate(registry_url, "0002", down=True)
+        assert [(r.uri, r.version) for r in reg.feed_items(now)] == [("urn:a", 1)]
+        _migrate(registry_url, "head")
+        with reg.engine.connect() as conn:
+            indexes = {i["name"]: i for i in inspect(conn).get_indexes("stories")}
+        assert indexes["ix_stories_feed"]["column_names"] == [
+            "visible", "feed_at", "uri", "latest_version", "embargoed_until"]
+
+
+def test_sqlite_feed_walk_reads_stories_from_the_index_only(sqlite_url: str) -> None:
+    with open_registry(sqlite_url) as reg:
+        reg.record_version(article("urn:a", 1), raw_key=None, received_at=T0)
+        statements: list[tuple[str, Any]] = []
+        event.listen(reg.engine, "before_cursor_execute",
+                     lambda _c, _k, sql, params, *_: statements.append((sql, params)))
+        list(reg.feed_items(T0 + timedelta(days=1)))
+        sql, params = next(s for s in statements if "FROM stories" in s[0])
+        with reg.engine.connect() as conn:
+            plan = " ".join(r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "USING COVERING INDEX ix_stories_feed" in plan, plan
 
 
 @pytest.mark.postgres

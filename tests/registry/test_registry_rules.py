@@ -124,6 +124,26 @@ def test_kill_arriving_before_the_versions_it_kills(registry: SQLRegistry) -> No
     assert [r.version for r in registry.versions_to_write(NOW)] == [2]
 
 
+def test_kills_since_keep_only_kill_versions_received_from_then_on(
+    registry: SQLRegistry,
+) -> None:
+    later = T0 + timedelta(hours=5)
+    record(registry, article("urn:old", 1), article("urn:new", 1), article("urn:again", 1))
+    registry.record_deliveries(
+        "p1", "rss", [Delivery(u, 1, "item") for u in ("urn:old", "urn:new", "urn:again")], NOW
+    )
+    record(registry, article("urn:old", 2, "canceled"), article("urn:again", 2, "canceled"))
+    for kill in (article("urn:new", 2, "canceled"), article("urn:again", 3, "canceled")):
+        registry.record_version(kill, raw_key=None, received_at=later)
+    assert [(k.uri, k.version) for k in registry.kills_for("p1", "rss")] == [
+        ("urn:new", 2), ("urn:again", 3), ("urn:old", 2)]  # newest first kill first
+    # A second kill version arriving later counts from its own arrival.
+    assert [(k.uri, k.version) for k in registry.kills_for("p1", "rss", since=later)] == [
+        ("urn:new", 2), ("urn:again", 3)]
+    assert registry.kills_for("p1", "rss", since=later + timedelta(seconds=1)) == []
+    assert registry.kills_for("p2", "rss", since=T0) == []
+
+
 def test_embargoed_version_waits_until_its_time(registry: SQLRegistry) -> None:
     lifted = NOW + timedelta(hours=2)
     record(registry, article("urn:a", 1, embargo=lifted))

@@ -65,21 +65,30 @@ def publish_versions(
 ) -> ArticlePublishReport:
     """Write every version the registry has not published yet (embargoes respected at ``now``).
 
-    The object-store round trips run on ``workers`` threads; the registry writes stay here.
+    The object-store round trips run on ``workers`` threads; the registry notes each
+    batch written in one transaction.
     """
     report = ArticlePublishReport()
     touched: set[str] = set()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while rows := registry.versions_to_write(now, limit=batch):
             outcomes = pool.map(partial(_put_version, store), rows)
-            for row, outcome in zip(rows, outcomes, strict=True):
-                _mark(registry, row, outcome, now, report)
-                touched.add(row.uri)
+            written = [
+                (row.uri, row.version, _outcome_key(registry, row, outcome, now, report))
+                for row, outcome in zip(rows, outcomes, strict=True)
+            ]
+            registry.mark_written_many(written)
+            touched.update(row.uri for row in rows)
             if len(rows) < batch:
                 break
         uris = sorted(touched)
-        moved = pool.map(partial(update_latest_pointer, registry, store), uris)
-        report.pointers_changed.extend(latest_key(u) for u, m in zip(uris, moved, strict=True) if m)
+        for first in range(0, len(uris), batch):
+            some = uris[first : first + batch]
+            states = registry.latest_many(some)
+            moved = pool.map(partial(update_latest_pointer, store), some, map(states.get, some))
+            report.pointers_changed.extend(
+                latest_key(u) for u, m in zip(some, moved, strict=True) if m
+            )
     return report
 
 
@@ -94,10 +103,11 @@ def _put_version(store: ObjectStore, row: VersionRow) -> bool | IngestError:
     return store.put_if_absent(key, dump_json(document), content_type=JSON_TYPE)
 
 
-def _mark(
+def _outcome_key(
     registry: ArticleRegistry, row: VersionRow, outcome: bool | IngestError, now: datetime,
     report: ArticlePublishReport,
-) -> None:
+) -> str:
+    """The key to note the version written under (``""`` for an invalid one), counted."""
     key = version_key(row.uri, row.version)
     if isinstance(outcome, IngestError):
         # Never publish an invalid document: it goes to quarantine with its raw reference.
@@ -105,25 +115,26 @@ def _mark(
             raw_key=row.raw_key or key, source="publish", reason=outcome.reason,
             detail=outcome.detail, at=now,
         )
-        registry.mark_written(row.uri, row.version, "")
         report.invalid.append(key)
-        return
+        return ""
     if outcome:
         report.written.append(key)
     else:
         report.already_there += 1
-    registry.mark_written(row.uri, row.version, key)
+    return key
 
 
-def update_latest_pointer(registry: ArticleRegistry, store: ObjectStore, uri: str) -> bool:
+def update_latest_pointer(
+    store: ObjectStore, uri: str, state: tuple[VersionRow, str] | None
+) -> bool:
     """Point ``latest.json`` at the story's newest usable published version; True if changed.
 
+    ``state`` is the story's latest version and status (``ArticleRegistry.latest_many``).
     A story's first pointer costs one conditional write; an existing one is read and
     replaced only if it differs.
     """
     key = latest_key(uri)
-    latest = registry.latest(uri)
-    status = registry.story_status(uri)
+    latest, status = state or (None, None)
     if latest is None or status != "usable" or not latest.published_key:
         if store.head(key) is None:
             return False

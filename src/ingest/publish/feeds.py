@@ -184,9 +184,8 @@ def kill_entries(
 def _kill_entries(
     registry: ArticleRegistry, partner: Partner, fmt: str, now: datetime, entries: _Entries
 ) -> list[Entry]:
-    cutoff = now - partner.max_age
-    return [entries.make(partner, row, "kill") for row in registry.kills_for(partner.id, fmt)
-            if utc(row.received_at) >= cutoff]
+    kills = registry.kills_for(partner.id, fmt, since=now - partner.max_age)
+    return [entries.make(partner, row, "kill") for row in kills]
 
 
 def _meta(partner: Partner, filename: str, entries: list[Entry], *,

@@ -132,6 +132,10 @@ class ArticleRegistry(Protocol):
         """``canceled`` once any version was a kill (never undone), else the latest's status."""
         ...
 
+    def latest_many(self, uris: Sequence[str]) -> dict[str, tuple[VersionRow, str]]:
+        """``latest`` and ``story_status`` of each story in one read (unknown uris left out)."""
+        ...
+
     def quarantine(
         self, *, raw_key: str, source: str, reason: str, detail: str, at: datetime
     ) -> None:
@@ -150,6 +154,10 @@ class ArticleRegistry(Protocol):
 
     def mark_written(self, uri: str, version: int, key: str) -> None: ...
 
+    def mark_written_many(self, written: Sequence[tuple[str, int, str]]) -> None:
+        """``mark_written`` for each ``(uri, version, key)``, in one transaction."""
+        ...
+
     def feed_items(self, now: datetime, *, since: datetime | None = None) -> Iterator[VersionRow]:
         """Each visible story's latest version, newest first, lazily.
 
@@ -157,8 +165,11 @@ class ArticleRegistry(Protocol):
         """
         ...
 
-    def kills_for(self, partner_id: str, fmt: str) -> list[VersionRow]:
-        """Kill versions of stories that ``partner_id`` ever received in ``fmt``."""
+    def kills_for(
+        self, partner_id: str, fmt: str, *, since: datetime | None = None
+    ) -> list[VersionRow]:
+        """Kill versions of stories that ``partner_id`` ever received in ``fmt``, newest kill
+        first; with ``since``, only kill versions received from then on."""
         ...
 
     def record_deliveries(

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -64,7 +65,8 @@ stories = Table(
     Column("killed_at", UTCDateTime, nullable=True),  # when the first kill was recorded
     Column("visible", Boolean, nullable=False),  # not killed and latest is usable
     Column("updated_at", UTCDateTime, nullable=False),
-    Index("ix_stories_feed", "visible", "feed_at", "uri"),
+    # Covering for the feed walk, so only the versions row is looked up per story.
+    Index("ix_stories_feed", "visible", "feed_at", "uri", "latest_version", "embargoed_until"),
 )
 
 versions = Table(
@@ -97,6 +99,13 @@ Index(
     versions.c.received_at,
     postgresql_where=versions.c.pending,
     sqlite_where=versions.c.pending,
+)
+# Kill versions by arrival: the few that feeds need, without walking every delivery.
+Index(
+    "ix_versions_kills",
+    versions.c.received_at,
+    postgresql_where=versions.c.status == text("'canceled'"),
+    sqlite_where=versions.c.status == text("'canceled'"),
 )
 
 raw_objects = Table(

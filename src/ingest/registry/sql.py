@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,9 +39,12 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    Text,
     and_,
     bindparam,
+    cast,
     insert,
+    literal_column,
     or_,
     select,
     tuple_,
@@ -69,6 +72,8 @@ FEED_PAGE = 1000  # largest page; the first is FEED_FIRST_PAGE and each one doub
 FEED_FIRST_PAGE = 100
 _DELIVERY_BATCH = 500
 _RAW_BATCH = 500
+# A version to record, its content and substance hashes, and its registry record.
+_Hashed = tuple[VersionRecord, str, str, dict[str, Any]]
 _VERSION_COLUMNS = (
     t.versions.c.uri,
     t.versions.c.version,
@@ -79,14 +84,17 @@ _VERSION_COLUMNS = (
     t.versions.c.received_at,
     t.versions.c.raw_key,
     t.versions.c.published_key,
-    t.versions.c.record,
+    # as text, parsed by _version_row: a feed page's rows nobody reads are never parsed
+    cast(t.versions.c.record, Text).label("record"),
 )
 
 
-def substance_hash(article: Article) -> str:
-    """What a version says, ignoring how it is numbered and when it was stamped."""
-    record = replace(article, version=0, version_created=None).to_record()
-    payload = json.dumps(record, sort_keys=True, ensure_ascii=False)
+def substance_hash(record: dict[str, Any]) -> str:
+    """What a version says (its ``Article.to_record()``), ignoring how it is numbered and
+    when it was stamped."""
+    payload = json.dumps(
+        {**record, "version": 0, "version_created": None}, sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -161,17 +169,20 @@ class SQLRegistry:
     def record_versions(
         self, records: Sequence[VersionRecord], *, syndicate: bool = True
     ) -> list[RecordResult]:
-        hashed = [(r, r.article.content_hash(), substance_hash(r.article)) for r in records]
+        hashed: list[_Hashed] = []
+        for r in records:  # to_record is costly: once per version
+            document = r.article.to_record()
+            hashed.append((r, r.article.content_hash(), substance_hash(document), document))
         if not hashed:
             return []
         return transact(self._writer, lambda c: self._record_versions(c, hashed, syndicate))
 
     def _record_versions(
-        self, conn: Connection, hashed: list[tuple[VersionRecord, str, str]], syndicate: bool
+        self, conn: Connection, hashed: list[_Hashed], syndicate: bool
     ) -> list[RecordResult]:
         """Lock every story the batch touches, fold the versions in order, write once."""
         first_at: dict[str, datetime] = {}
-        for record, _, _ in hashed:
+        for record, *_ in hashed:
             first_at.setdefault(record.article.uri, record.received_at)
         stories = self._lock_stories(conn, first_at)
         guards = {uri: (s["latest_version"], s["killed"]) for uri, s in stories.items()}
@@ -181,7 +192,7 @@ class SQLRegistry:
         outcomes: dict[tuple[str, str, int], str] = {}
         kills: list[str] = []
         changed: set[str] = set()
-        for record, content_hash, substance in hashed:
+        for record, content_hash, substance, document in hashed:
             article, raw_key = record.article, record.raw_key
             uri, version, status = article.uri, article.version, article.pub_status
             story = stories[uri]
@@ -222,7 +233,7 @@ class SQLRegistry:
                 "provider": article.provider,
                 "country": article.country,
                 "products": article.products,
-                "record": article.to_record(),
+                "record": document,
             }
             inserts.append(row)
             known[(uri, version)] = _Stored(content_hash, substance, raw_key, shared_key)
@@ -278,11 +289,11 @@ class SQLRegistry:
         return {row.uri: row._asdict() for row in rows}
 
     def _stored_versions(
-        self, conn: Connection, hashed: list[tuple[VersionRecord, str, str]],
+        self, conn: Connection, hashed: list[_Hashed],
         stories: dict[str, Any],
     ) -> dict[tuple[str, int], _Stored]:
         """The stored rows the batch may meet: its own (uri, version)s and each latest."""
-        wanted = {(r.article.uri, r.article.version) for r, _, _ in hashed}
+        wanted = {(r.article.uri, r.article.version) for r, *_ in hashed}
         wanted.update((uri, s["latest_version"]) for uri, s in stories.items())
         v = t.versions.c
         rows = conn.execute(
@@ -315,16 +326,22 @@ class SQLRegistry:
             raise RuntimeError("a story changed under its lock")
 
     def mark_written(self, uri: str, version: int, key: str) -> None:
-        """Note where a version was written; repeats of it (SAME_CONTENT) share the key."""
+        self.mark_written_many([(uri, version, key)])
+
+    def mark_written_many(self, written: Sequence[tuple[str, int, str]]) -> None:
+        """Note where versions were written; repeats of one (SAME_CONTENT) share its key."""
+        v = t.versions.c
         stmt = (
             update(t.versions)
             .where(
-                t.versions.c.uri == uri,
-                or_(t.versions.c.version == version, t.versions.c.same_as == version),
+                v.uri == bindparam("b_uri"),
+                or_(v.version == bindparam("b_version"), v.same_as == bindparam("b_version")),
             )
-            .values(published_key=key, pending=False)
+            .values(published_key=bindparam("b_key"), pending=False)
         )
-        transact(self._writer, lambda c: c.execute(stmt))
+        params = [{"b_uri": u, "b_version": n, "b_key": k} for u, n, k in written]
+        if params:
+            transact(self._writer, lambda c: c.execute(stmt, params))
 
     def quarantine(
         self, *, raw_key: str, source: str, reason: str, detail: str, at: datetime
@@ -428,6 +445,22 @@ class SQLRegistry:
             return None
         return CANCELED if rows[0].killed else str(rows[0].status)
 
+    def latest_many(self, uris: Sequence[str]) -> dict[str, tuple[VersionRow, str]]:
+        rows = self._rows(
+            select(*_VERSION_COLUMNS, t.stories.c.killed, t.stories.c.status.label("story"))
+            .join(
+                t.stories,
+                and_(
+                    t.stories.c.uri == t.versions.c.uri,
+                    t.stories.c.latest_version == t.versions.c.version,
+                ),
+            )
+            .where(t.stories.c.uri.in_(uris))
+        )
+        return {
+            r.uri: (_version_row(r), CANCELED if r.killed else str(r.story)) for r in rows
+        }
+
     def versions_to_write(self, now: datetime, *, limit: int = 1000) -> list[VersionRow]:
         """Pending versions whose embargo is over, oldest received first."""
         rows = self._rows(
@@ -478,33 +511,37 @@ class SQLRegistry:
             )
             size = min(size * 2, FEED_PAGE)
 
-    def kills_for(self, partner_id: str, fmt: str) -> list[VersionRow]:
-        """Every kill of a story the partner received in ``fmt``, each time it is asked."""
-        received = (
-            select(t.deliveries.c.uri)
-            .where(
-                t.deliveries.c.partner == partner_id,
-                t.deliveries.c.format == fmt,
-                t.deliveries.c.kind == "item",
-            )
-            .distinct()
-            .subquery()
+    def kills_for(
+        self, partner_id: str, fmt: str, *, since: datetime | None = None
+    ) -> list[VersionRow]:
+        """Every kill of a story the partner received in ``fmt``, each time it is asked.
+
+        Driven from the kill versions (``ix_versions_kills``, received since ``since``),
+        not from the partner's deliveries, which only ever grow.
+        """
+        received = select(t.deliveries.c.uri).where(
+            t.deliveries.c.partner == partner_id,
+            t.deliveries.c.format == fmt,
+            t.deliveries.c.uri == t.versions.c.uri,
+            t.deliveries.c.kind == "item",
         )
-        rows = self._rows(
+        stmt = (
             select(*_VERSION_COLUMNS)
-            .select_from(received)
-            .join(t.stories, t.stories.c.uri == received.c.uri)
             .join(
-                t.versions,
+                t.stories,
                 and_(
-                    t.versions.c.uri == t.stories.c.uri,
-                    t.versions.c.version == t.stories.c.kill_version,
+                    t.stories.c.uri == t.versions.c.uri,
+                    t.stories.c.kill_version == t.versions.c.version,
                 ),
             )
-            .where(t.stories.c.killed)
+            # a literal, as the partial index says it: a bound value would not match it
+            .where(t.versions.c.status == literal_column(f"'{CANCELED}'"))
+            .where(t.stories.c.killed, received.exists())
             .order_by(t.stories.c.killed_at.desc(), t.stories.c.uri)
         )
-        return [_version_row(r) for r in rows]
+        if since is not None:
+            stmt = stmt.where(t.versions.c.received_at >= since)
+        return [_version_row(r) for r in self._rows(stmt)]
 
     def quarantined(
         self, *, source: str | None = None, reason: str | None = None, limit: int = 100
@@ -593,7 +630,7 @@ def _version_row(row: Row[Any]) -> VersionRow:
         received_at=row.received_at,
         raw_key=row.raw_key,
         published_key=row.published_key,
-        article=Article.from_record(row.record),
+        article=Article.from_record(json.loads(row.record)),
     )
 
 
