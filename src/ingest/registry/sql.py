@@ -296,15 +296,18 @@ class SQLRegistry:
         wanted = {(r.article.uri, r.article.version) for r, *_ in hashed}
         wanted.update((uri, s["latest_version"]) for uri, s in stories.items())
         v = t.versions.c
+        # By story, then filtered here: SQLite answers "(uri, version) IN (...)" with a scan
+        # of the whole table, but "uri IN (...)" with the primary key (a story has few rows).
         rows = conn.execute(
             select(v.uri, v.version, v.content_hash, v.substance_hash, v.raw_key,
                    v.published_key)
-            .where(tuple_(v.uri, v.version).in_(sorted(wanted)))
+            .where(v.uri.in_(sorted({uri for uri, _ in wanted})))
         )
         return {
             (r.uri, r.version): _Stored(r.content_hash, r.substance_hash, r.raw_key,
                                         r.published_key)
             for r in rows
+            if (r.uri, r.version) in wanted
         }
 
     def _update_stories(
