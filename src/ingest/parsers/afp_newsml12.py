@@ -33,6 +33,7 @@ from ingest.parsers.identity import (
     version_number,
 )
 from ingest.parsers.outcomes import each_item
+from ingest.parsers.xmlindex import ChildIndex, first, index_children
 from ingest.xmlsafe import parse_xml
 
 _STATUSES: dict[str, PubStatus] = {
@@ -42,7 +43,6 @@ _STATUSES: dict[str, PubStatus] = {
 
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_Index = dict[object, list[etree._Element]]
 _NONE: list[etree._Element] = []
 
 
@@ -78,58 +78,58 @@ def _article(item: etree._Element, products: list[str], priority: str | None) ->
     top = _kids(item)
     ident = _under(top.get("Identification", _NONE), "NewsIdentifier")
     ids = _kids(ident)
-    date_id = _text(_one(ids, "DateId"))
-    item_id = _text(_one(ids, "NewsItemId"))
+    date_id = _text(first(ids, "DateId"))
+    item_id = _text(first(ids, "NewsItemId"))
     if ident is None or not date_id or not item_id:
         raise IngestError(Reason.MISSING_ID, "NewsItem has no DateId/NewsItemId")
-    provider_id = _text(_one(ids, "ProviderId")) or "afp.com"
-    version = version_number(_text(_one(ids, "RevisionId")), "RevisionId")
+    provider_id = _text(first(ids, "ProviderId")) or "afp.com"
+    version = version_number(_text(first(ids, "RevisionId")), "RevisionId")
     alt_ids = afp_ids(date_id, item_id)
-    public_id = _text(_one(ids, "PublicIdentifier"))
+    public_id = _text(first(ids, "PublicIdentifier"))
     if public_id:
         alt_ids["afp-public-identifier"] = public_id
-    mgmt = _kids(_one(top, "NewsManagement"))
-    main = _one(top, "NewsComponent")
+    mgmt = _kids(first(top, "NewsManagement"))
+    main = first(top, "NewsComponent")
     if main is None:
         raise IngestError(Reason.UNSUPPORTED_ITEM, f"{item_id}: NewsItem has no NewsComponent")
     parts = _kids(main)
-    lines = _kids(_one(parts, "NewsLines"))
-    desc = _kids(_one(parts, "DescriptiveMetadata"))
+    lines = _kids(first(parts, "NewsLines"))
+    desc = _kids(first(parts, "DescriptiveMetadata"))
     origin = next((e for e in desc.get("Location", _NONE) if e.get("HowPresent") == "Origin"), None)
-    status = (_formal(_one(mgmt, "Status")) or "Usable").lower()
+    status = (_formal(first(mgmt, "Status")) or "Usable").lower()
     if status not in _STATUSES:
         raise IngestError(Reason.INVALID_FIELD, f"{item_id}: unknown Status {status!r}")
     advisory = _advisory(lines)
     correction = _property(desc.get("Property", _NONE), "Version") == "Correction"
-    created = parse_date(_text(_one(mgmt, "ThisRevisionCreated")), "ThisRevisionCreated")
+    created = parse_date(_text(first(mgmt, "ThisRevisionCreated")), "ThisRevisionCreated")
     located = _tagged(origin, "Property")
     article = Article(
         uri=f"urn:newsml:{provider_id}:{date_id}:{item_id}",
         version=version,
         pub_status=_STATUSES[status],
         version_created=created,
-        first_created=parse_date(_text(_one(mgmt, "FirstCreated")), "FirstCreated"),
+        first_created=parse_date(_text(first(mgmt, "FirstCreated")), "FirstCreated"),
         embargoed_until=parse_date(
             _text(_under(mgmt.get("StatusWillChange", _NONE), "DateAndTime")), "StatusWillChange"
         ),
         signals=signals([], correction=correction),
         ed_note=advisory,
-        urgency=urgency(_formal(_one(mgmt, "Urgency")) or priority),
-        language=language_tag(_formal(_one(desc, "Language")) or item.get(_XML_LANG)),
-        headline=_text(_one(lines, "HeadLine")),
-        subheadline=_text(_one(lines, "SubHeadLine")),
-        byline=_text(_one(lines, "ByLine")),
-        dateline=_text(_one(lines, "DateLine")),
+        urgency=urgency(_formal(first(mgmt, "Urgency")) or priority),
+        language=language_tag(_formal(first(desc, "Language")) or item.get(_XML_LANG)),
+        headline=_text(first(lines, "HeadLine")),
+        subheadline=_text(first(lines, "SubHeadLine")),
+        byline=_text(first(lines, "ByLine")),
+        dateline=_text(first(lines, "DateLine")),
         located=_property(located, "City"),
         country=country_code(_property(located, "Country")),
-        slugline=_text(_one(lines, "SlugLine"))
+        slugline=_text(first(lines, "SlugLine"))
         or _text(_under(top.get("Identification", _NONE), "NameLabel")),
         genres=[Subject(name=g) for g in _formals(desc.get("Genre", _NONE))],
         subjects=[iptc_subject(c) for c in _formals(_subject_codes(desc))],
         keywords=_properties(desc.get("Property", _NONE), "Keyword"),
         products=products,
         provider=AFP if provider_id == "afp.com" else provider_id,
-        copyright_notice=_text(_one(lines, "CopyrightLine")),
+        copyright_notice=_text(first(lines, "CopyrightLine")),
         usage_terms=_text(_under(parts.get("RightsMetadata", _NONE), "UsageRights", "UsageType")),
         alt_ids=alt_ids,
     )
@@ -142,12 +142,12 @@ def _article(item: etree._Element, products: list[str], priority: str | None) ->
     return ParsedItem(finish(article), stripped)
 
 
-def _subject_codes(desc: _Index) -> list[etree._Element]:
+def _subject_codes(desc: ChildIndex) -> list[etree._Element]:
     """``SubjectCode/*``: every element inside every SubjectCode."""
     return [code for group in desc.get("SubjectCode", _NONE) for code in group.iterchildren("*")]
 
 
-def _text_content(parts: _Index, texts: list[etree._Element]) -> etree._Element | None:
+def _text_content(parts: ChildIndex, texts: list[etree._Element]) -> etree._Element | None:
     """The DataContent of the text: the main component's own, else its first text part."""
     own = _under(parts.get("ContentItem", _NONE), "DataContent")
     if own is not None:
@@ -177,8 +177,8 @@ def _is_photo(component: etree._Element) -> bool:
 def _picture(component: etree._Element, story: str, created: datetime | None) -> Picture:
     """A photo component: its Duid names it within the story, else its first file does."""
     parts = _kids(component)
-    lines = _kids(_one(parts, "NewsLines"))
-    credit = _text(_one(lines, "CreditLine"))
+    lines = _kids(first(parts, "NewsLines"))
+    credit = _text(first(lines, "CreditLine"))
     holder, notice = picture_rights(credit, created)
     renditions = []
     for part in _files(component):
@@ -208,17 +208,17 @@ def _picture(component: etree._Element, story: str, created: datetime | None) ->
     duid = component.get("Duid")
     return Picture(
         uri=f"{story}#{duid}" if duid else renditions[0].href,
-        caption=caption or _text(_one(lines, "HeadLine")),
-        by=_text(_one(lines, "ByLine")),
+        caption=caption or _text(first(lines, "HeadLine")),
+        by=_text(first(lines, "ByLine")),
         credit=credit,
         copyright_holder=holder,
-        copyright_notice=_text(_one(lines, "CopyrightLine")) or notice,
+        copyright_notice=_text(first(lines, "CopyrightLine")) or notice,
         usage_terms=_text(_under(parts.get("RightsMetadata", _NONE), "UsageRights", "UsageType")),
         renditions=renditions,
     )
 
 
-def _advisory(lines: _Index) -> str | None:
+def _advisory(lines: ChildIndex) -> str | None:
     notes = [
         _text(_under((line,), "NewsLineText"))
         for line in lines.get("NewsLine", _NONE)
@@ -227,23 +227,8 @@ def _advisory(lines: _Index) -> str | None:
     return " ".join(n for n in notes if n) or None
 
 
-def _kids(parent: etree._Element | None) -> _Index:
-    """The children of ``parent`` by tag, each list in document order (one pass, so each
-    later lookup is a dict hit rather than an ElementPath search)."""
-    index: _Index = {}
-    if parent is not None:
-        for child in parent:
-            found = index.get(child.tag)
-            if found is None:
-                index[child.tag] = [child]
-            else:
-                found.append(child)
-    return index
-
-
-def _one(index: _Index, tag: str) -> etree._Element | None:
-    found = index.get(tag)
-    return found[0] if found else None
+def _kids(parent: etree._Element | None) -> ChildIndex:
+    return index_children(() if parent is None else (parent,))
 
 
 def _under(parents: Iterable[etree._Element], *tags: str) -> etree._Element | None:

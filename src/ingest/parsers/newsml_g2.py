@@ -7,7 +7,7 @@ credit and rights; a picture no text item links to becomes a picture article its
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -30,6 +30,7 @@ from ingest.parsers.identity import (
     version_number,
 )
 from ingest.parsers.outcomes import each_item
+from ingest.parsers.xmlindex import ChildIndex, first, index_children
 from ingest.xmlsafe import parse_xml
 
 NS = "http://iptc.org/std/nar/2006-10-01/"
@@ -66,7 +67,6 @@ _INLINE_XML, _REMOTE = _q("inlineXML"), _q("remoteContent")
 # children of concepts
 _NAME, _BROADER = _q("name"), _q("broader")
 
-_Index = dict[object, list[etree._Element]]
 _NONE: list[etree._Element] = []
 
 
@@ -119,33 +119,15 @@ class _Item:
     __slots__ = ("cm", "cms", "element", "is_picture", "meta", "rights", "sets")
 
     def __init__(self, element: etree._Element) -> None:
-        top = _index((element,))
+        top = index_children((element,))
         content_metas = top.get(_CONTENT_META, _NONE)
         self.element = element
-        self.meta = _index(top.get(_ITEM_META, _NONE))
-        self.rights = _index(top.get(_RIGHTS_INFO, _NONE))
-        self.sets = _index(top.get(_CONTENT_SET, _NONE))
-        self.cm = _index(content_metas[:1])
-        self.cms = self.cm if len(content_metas) < 2 else _index(content_metas)
-        self.is_picture = _qcode(_first(self.meta, _ITEM_CLASS)) in _PICTURE_CLASSES
-
-
-def _index(parents: Iterable[etree._Element]) -> _Index:
-    """The children of ``parents`` by tag, each list in document order."""
-    index: _Index = {}
-    for parent in parents:
-        for child in parent:
-            found = index.get(child.tag)
-            if found is None:
-                index[child.tag] = [child]
-            else:
-                found.append(child)
-    return index
-
-
-def _first(index: _Index, tag: str) -> etree._Element | None:
-    found = index.get(tag)
-    return found[0] if found else None
+        self.meta = index_children(top.get(_ITEM_META, _NONE))
+        self.rights = index_children(top.get(_RIGHTS_INFO, _NONE))
+        self.sets = index_children(top.get(_CONTENT_SET, _NONE))
+        self.cm = index_children(content_metas[:1])
+        self.cms = self.cm if len(content_metas) < 2 else index_children(content_metas)
+        self.is_picture = _qcode(first(self.meta, _ITEM_CLASS)) in _PICTURE_CLASSES
 
 
 def _child(parent: etree._Element, tag: str) -> etree._Element | None:
@@ -160,7 +142,7 @@ def _child(parent: etree._Element, tag: str) -> etree._Element | None:
 def _text_article(item: _Item, pictures: list[Picture]) -> ParsedItem:
     article = _common(item)
     article.pictures = pictures
-    inline = _first(item.sets, _INLINE_XML)
+    inline = first(item.sets, _INLINE_XML)
     if inline is not None:
         article.body_html, stripped = render_body(xml_blocks(inline))
     else:
@@ -186,37 +168,37 @@ def _common(item: _Item) -> Article:
     uri, alt_ids = uri_from_guid(guid)
     version = version_number(element.get("version"), "version")
     headlines = item.cms.get(_HEADLINE, _NONE)
-    located = _first(cm, _LOCATED)
+    located = first(cm, _LOCATED)
     return Article(
         uri=uri,
         version=version,
-        pub_status=_STATUSES.get(_qcode(_first(meta, _PUB_STATUS)) or "", "usable"),
-        version_created=parse_date(_text(_first(meta, _VERSION_CREATED)), "versionCreated"),
+        pub_status=_STATUSES.get(_qcode(first(meta, _PUB_STATUS)) or "", "usable"),
+        version_created=parse_date(_text(first(meta, _VERSION_CREATED)), "versionCreated"),
         first_created=parse_date(
-            _text(_first(meta, _FIRST_CREATED)) or _text(_first(cm, _CONTENT_CREATED)),
+            _text(first(meta, _FIRST_CREATED)) or _text(first(cm, _CONTENT_CREATED)),
             "firstCreated",
         ),
-        embargoed_until=parse_date(_text(_first(meta, _EMBARGOED)), "embargoed"),
+        embargoed_until=parse_date(_text(first(meta, _EMBARGOED)), "embargoed"),
         signals=signals([s.get("qcode", "") for s in meta.get(_SIGNAL, _NONE)]),
-        ed_note=_text(_first(meta, _ED_NOTE)),
-        urgency=urgency(_text(_first(cm, _URGENCY))),
-        language=language_tag(_attr(_first(cm, _LANGUAGE), "tag") or element.get(XML_LANG)),
+        ed_note=_text(first(meta, _ED_NOTE)),
+        urgency=urgency(_text(first(cm, _URGENCY))),
+        language=language_tag(_attr(first(cm, _LANGUAGE), "tag") or element.get(XML_LANG)),
         headline=_headline(headlines, sub=False),
         subheadline=_headline(headlines, sub=True),
         standfirst=_description(cm, "summary"),
-        byline=_text(_first(cm, _BY)) or _names(cm.get(_CREATOR, _NONE)),
-        dateline=_text(_first(cm, _DATELINE)),
+        byline=_text(first(cm, _BY)) or _names(cm.get(_CREATOR, _NONE)),
+        dateline=_text(first(cm, _DATELINE)),
         located=_text(_child(located, _NAME)) if located is not None else None,
         country=_country(located),
-        slugline=_text(_first(cm, _SLUGLINE)),
+        slugline=_text(first(cm, _SLUGLINE)),
         genres=[_concept(g) for g in cm.get(_GENRE, _NONE)],
         subjects=[_concept(s) for s in cm.get(_SUBJECT, _NONE)],
         keywords=[k for k in (clean_text(k.text) for k in cm.get(_KEYWORD, _NONE)) if k],
         products=[p for p in (_label(s) for s in meta.get(_SERVICE, _NONE)) if p],
-        provider=_provider(_first(meta, _PROVIDER)),
-        copyright_holder=_label(_first(rights, _HOLDER)),
-        copyright_notice=_text(_first(rights, _NOTICE)),
-        usage_terms=_text(_first(rights, _USAGE)),
+        provider=_provider(first(meta, _PROVIDER)),
+        copyright_holder=_label(first(rights, _HOLDER)),
+        copyright_notice=_text(first(rights, _NOTICE)),
+        usage_terms=_text(first(rights, _USAGE)),
         info_sources=[s for s in (_label(i) for i in cm.get(_INFO_SOURCE, _NONE)) if s],
         alt_ids=alt_ids,
     )
@@ -228,7 +210,7 @@ def _picture(item: _Item, article: Article | None = None) -> Picture:
     ``article`` is the item's own ``_common`` when the caller already built it."""
     if article is None:
         article = _common(item)
-    credit = _text(_first(item.cms, _CREDITLINE))
+    credit = _text(first(item.cms, _CREDITLINE))
     holder, notice = picture_rights(credit, article.version_created or article.first_created)
     return Picture(
         uri=article.uri,
@@ -309,7 +291,7 @@ def _headline(headlines: list[etree._Element], *, sub: bool) -> str | None:
     return None
 
 
-def _description(cm: _Index, role: str) -> str | None:
+def _description(cm: ChildIndex, role: str) -> str | None:
     for description in cm.get(_DESCRIPTION, _NONE):
         if (description.get("role") or "").rpartition(":")[2] == role:
             return _text(description)
