@@ -63,8 +63,9 @@ lint: env
 	$(BIN)/ruff check src tests dags plugins bench
 	$(BIN)/mypy
 
+# standalone starts its components as `airflow …` subprocesses: the venv must be on PATH.
 airflow: airflow-home
-	exec $(BIN)/airflow standalone
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/airflow standalone
 
 clean:
 	rm -rf .venv $(BOOT) $(AIRFLOW_HOME) var
