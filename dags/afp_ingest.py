@@ -25,8 +25,11 @@ Backfill a past window with `airflow backfill create --dag-id afp_ingest --from-
 """
 
 
+SCHEDULE = timedelta(minutes=10)
+
+
 @dag(
-    schedule=timedelta(minutes=10),
+    schedule=SCHEDULE,
     start_date=datetime(2026, 11, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
@@ -60,16 +63,14 @@ def afp_ingest() -> None:
 
     @task(pool="afp_api")
     def ingest_afp_api_window() -> dict[str, Any]:
-        from ingest.airflow_support import afp_api_config, run_time, runtime
-        from ingest.model import utc
+        from ingest.airflow_support import afp_api_config, data_window, runtime
         from ingest.pipeline import IngestReport, ingest_afp_window
 
-        context = get_current_context()
         config = afp_api_config()
         if config is None:
             return IngestReport().to_dict()
-        start = utc(context["data_interval_start"])
-        return ingest_afp_window(runtime(), config, start=start, end=run_time(context)).to_dict()
+        start, end = data_window(get_current_context(), default=SCHEDULE)
+        return ingest_afp_window(runtime(), config, start=start, end=end).to_dict()
 
     # One Asset event per run, after every chunk and the API window: partner_feeds runs once.
     @task(outlets=[ARTICLES], trigger_rule="none_failed")

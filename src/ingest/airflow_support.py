@@ -8,7 +8,7 @@ production in the Airflow UI, engineers use ``INGEST_*`` variables on a laptop.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ingest.config import Settings
@@ -29,6 +29,18 @@ def run_time(context: Any) -> datetime:
     """
     end: datetime | None = context.get("data_interval_end")
     return utc(end if end is not None else context["dag_run"].run_after)
+
+
+def data_window(context: Any, default: timedelta) -> tuple[datetime, datetime]:
+    """The run's data interval as plain UTC; a manual run's empty one becomes ``default`` long.
+
+    Scheduled and backfilled runs pull exactly their interval, so windows tile; a run
+    triggered by hand (start == end) pulls the ``default`` span before its instant.
+    """
+    end = run_time(context)
+    start_value: datetime | None = context.get("data_interval_start")
+    start = utc(start_value) if start_value is not None else end
+    return (start, end) if start < end else (end - default, end)
 
 
 def runtime() -> Runtime:

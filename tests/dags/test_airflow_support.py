@@ -31,3 +31,14 @@ def test_a_sqlite_registry_connection_keeps_its_path(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setenv(f"AIRFLOW_CONN_{REGISTRY_CONN_ID.upper()}", "sqlite:////tmp/i/registry.db")
     assert _connection_uri(REGISTRY_CONN_ID) == "sqlite:////tmp/i/registry.db"
+
+
+def test_data_window_is_the_interval_or_a_default_span_for_manual_runs() -> None:
+    from ingest.airflow_support import data_window
+
+    start = pendulum.datetime(2026, 11, 27, 10, 0, tz="UTC")
+    end = pendulum.datetime(2026, 11, 27, 10, 10, tz="UTC")
+    assert data_window({"data_interval_start": start, "data_interval_end": end},
+                       timedelta(minutes=5)) == (start, end)
+    manual = {"data_interval_start": end, "data_interval_end": end}
+    assert data_window(manual, timedelta(minutes=5)) == (end - timedelta(minutes=5), end)
