@@ -75,9 +75,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     stripped = _stripped_counts(rt)
     blocks = dict(sorted(stripped.items()))
     print(f"  boilerplate removed: {sum(stripped.values())} blocks {blocks}")
-    for partner, kinds in _deliveries(rt).items():
-        counts = ", ".join(f"{n} {k}{'' if n == 1 else 's'}" for k, n in kinds.items())
-        print(f"  delivered to {partner}: {counts}")
+    from ingest.ops.queries import format_deliveries
+
+    for feed in format_deliveries(rt.registry.engine):
+        kills = f", {feed.kills} kill{'' if feed.kills == 1 else 's'}" if feed.kills else ""
+        stories = f"{feed.items} stor{'y' if feed.items == 1 else 'ies'}"
+        print(f"  delivered to {feed.partner} ({feed.format}): {stories}{kills}")
     print(f"object store: {rt.settings.store_url}")
     for prefix in ("articles/", "feeds/"):
         keys = [info.key for info in rt.store.list(prefix)]
@@ -144,25 +147,6 @@ def _registry_counts(rt: Runtime) -> dict[str, int]:
     }
     with rt.registry.engine.connect() as conn:
         return {name: int(conn.execute(query).scalar_one()) for name, query in queries.items()}
-
-
-def _deliveries(rt: Runtime) -> dict[str, dict[str, int]]:
-    """Distinct stories each partner received, as items and as kill notices."""
-    from sqlalchemy import func, select
-
-    from ingest.registry import schema as t
-
-    d = t.deliveries
-    query = (
-        select(d.c.partner, d.c.kind, func.count(func.distinct(d.c.uri)))
-        .group_by(d.c.partner, d.c.kind)
-        .order_by(d.c.partner, d.c.kind)
-    )
-    out: dict[str, dict[str, int]] = {}
-    with rt.registry.engine.connect() as conn:
-        for partner, kind, count in conn.execute(query):
-            out.setdefault(partner, {})[kind] = int(count)
-    return out
 
 
 def _stripped_counts(rt: Runtime) -> Counter[str]:

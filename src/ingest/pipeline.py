@@ -118,11 +118,11 @@ def ingest_one(
     syndicate: bool = True,
     skip_known: bool = False,
 ) -> IngestReport:
-    arrival = Arrival(received_at, [store_raw(item, store, received_at)], skip_known)
-    return ingest_stored(
-        [arrival], registry=registry, store=store, max_item_bytes=max_item_bytes,
-        syndicate=syndicate,
-    )[0]
+    """One item through ``ingest_items``: what a replay from quarantine runs."""
+    return ingest_items(
+        [item], registry=registry, store=store, received_at=received_at,
+        max_item_bytes=max_item_bytes, syndicate=syndicate, skip_known=skip_known,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +266,7 @@ def summary_lines(report: IngestReport) -> list[str]:
     """The operator's summary of an ingest run."""
     lines = [
         f"raw items: {report.raw_items} ({report.raw_new} new)",
-        "versions: " + (json.dumps(dict(sorted(report.results.items()))) or "{}"),
+        "versions: " + json.dumps(dict(sorted(report.results.items()))),
     ]
     quarantined = sum(report.quarantined.values())
     lines.append(f"quarantined: {quarantined} {dict(sorted(report.quarantined.items()))}")

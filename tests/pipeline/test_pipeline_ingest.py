@@ -168,3 +168,28 @@ def test_object_keys_cannot_escape_the_store(tmp_path: Path, path: str) -> None:
     store = LocalObjectStore(tmp_path / "store")
     with pytest.raises(ValueError, match="unsafe object key"):
         store.put(path, b"x")
+
+
+def test_status_summarises_what_was_ingested_quarantined_and_delivered(
+    tmp_path: Path, open_runtime: Callable[..., Runtime], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ingest.cli import main
+
+    rt = open_runtime(tmp_path, f"sqlite:///{tmp_path / 'registry.db'}")
+    ingest_items(sample_items(), registry=rt.registry, store=rt.store, received_at=NOW)
+    publish_articles(rt, now=NOW)
+    publish_partner(rt, "demo-news", now=NOW)
+    for name, value in {
+        "INGEST_HOME": str(tmp_path / "home"), "INGEST_PROJECT_DIR": str(REPO),
+        "INGEST_REGISTRY_URL": f"sqlite:///{tmp_path / 'registry.db'}",
+        "INGEST_STORE_URL": (tmp_path / "store").as_uri(),
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "quarantined: 1" in out and "malformed_xml: broken-truncated.xml" in out
+    assert "boilerplate removed: " in out and "'donation_appeal': 4" in out
+    assert "delivered to demo-news (rss): 4 stories" in out
+    assert (tmp_path / "store" / "feeds/demo-news/rss.xml").as_uri() in out
