@@ -42,7 +42,9 @@ def utc(value: datetime) -> datetime:
 
 def iso(value: datetime) -> str:
     """RFC 3339 in UTC with a ``Z``, the one date form every output uses."""
-    return utc(value).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # parsers hand over UTC already: skip the conversion
+        value = utc(value)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def html_to_text(fragment: str) -> str:
@@ -147,7 +149,10 @@ class Article:
         return "correction" in self.signals
 
     def to_ninjs(self) -> dict[str, Any]:
-        """This version as an IPTC ninjs 3.1 document (validated by ``ingest.validate``)."""
+        """This version as an IPTC ninjs 3.1 document (validated by ``ingest.validate``).
+
+        Absent means left out: ``None``, empty strings and empty lists never appear.
+        """
         doc: dict[str, Any] = {
             "uri": self.uri,
             "type": self.type,
@@ -155,20 +160,28 @@ class Article:
             "version": str(self.version),
             "pubStatus": self.pub_status,
         }
-        _put(doc, "versionCreated", self.version_created and iso(self.version_created))
-        _put(doc, "firstCreated", self.first_created and iso(self.first_created))
-        _put(doc, "embargoedUntil", self.embargoed_until and iso(self.embargoed_until))
-        _put(doc, "urgency", self.urgency)
-        _put(doc, "edNote", self.ed_note)
-        _put(doc, "language", self.language)
-        _put(doc, "slugline", self.slugline)
-        headlines = [{"role": "main", "contentType": "text/plain", "value": self.headline}]
-        if self.subheadline:
-            headlines.append(
-                {"role": "sub", "contentType": "text/plain", "value": self.subheadline}
-            )
+        # Written out rather than looped over: this runs several times per item.
+        if self.version_created:
+            doc["versionCreated"] = iso(self.version_created)
+        if self.first_created:
+            doc["firstCreated"] = iso(self.first_created)
+        if self.embargoed_until:
+            doc["embargoedUntil"] = iso(self.embargoed_until)
+        if self.urgency is not None:
+            doc["urgency"] = self.urgency
+        if self.ed_note:
+            doc["edNote"] = self.ed_note
+        if self.language:
+            doc["language"] = self.language
+        if self.slugline:
+            doc["slugline"] = self.slugline
         if self.headline:
-            doc["headlines"] = headlines
+            doc["headlines"] = [{"role": "main", "contentType": "text/plain",
+                                 "value": self.headline}]
+            if self.subheadline:
+                doc["headlines"].append(
+                    {"role": "sub", "contentType": "text/plain", "value": self.subheadline}
+                )
         if self.standfirst:
             doc["descriptions"] = [
                 {"role": "summary", "contentType": "text/plain", "value": self.standfirst}
@@ -184,15 +197,20 @@ class Article:
                     "wordCount": len(text.split()),
                 }
             ]
-        _put(doc, "by", self.byline)
-        _put(doc, "located", self.located or self.dateline)
+        if self.byline:
+            doc["by"] = self.byline
+        if located := self.located or self.dateline:
+            doc["located"] = located
         if self.subjects:
             doc["subjects"] = [_concept(s) for s in self.subjects]
         if self.genres:
             doc["genres"] = [_concept(g) for g in self.genres]
-        _put(doc, "copyrightHolder", self.copyright_holder)
-        _put(doc, "copyrightNotice", self.copyright_notice)
-        _put(doc, "usageTerms", self.usage_terms)
+        if self.copyright_holder:
+            doc["copyrightHolder"] = self.copyright_holder
+        if self.copyright_notice:
+            doc["copyrightNotice"] = self.copyright_notice
+        if self.usage_terms:
+            doc["usageTerms"] = self.usage_terms
         sources = [{"name": self.provider, "role": "provider"}] if self.provider else []
         sources += [{"name": s, "role": "source"} for s in self.info_sources if s != self.provider]
         if sources:
@@ -237,8 +255,10 @@ def _put(doc: dict[str, Any], key: str, value: Any) -> None:
 
 def _concept(concept: Subject) -> dict[str, str]:
     out: dict[str, str] = {}
-    _put(out, "literal", concept.code)
-    _put(out, "name", concept.name)
+    if concept.code:
+        out["literal"] = concept.code
+    if concept.name:
+        out["name"] = concept.name
     return out
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from ingest.errors import IngestError, Reason
 
+_PROLOG_LIMIT = 4096
+_ELEMENT_START = re.compile(rb"<[A-Za-z_]")
 _PARSER = etree.XMLParser(
     resolve_entities=False,
     no_network=True,
@@ -23,7 +27,7 @@ def parse_xml(raw: bytes) -> etree._Element:
     Refusing entity declarations outright (rather than leaving them unexpanded) stops
     billion-laughs and external-entity payloads before they can matter.
     """
-    head = raw[:4096]
+    head = raw[: _prolog_end(raw)]
     if b"<!" in head:  # both markers start with "<!": most items skip the upper-cased copy
         head = head.upper()
         if b"<!ENTITY" in head or (b"<!DOCTYPE" in head and b"SYSTEM" in head):
@@ -42,6 +46,14 @@ def parse_xml(raw: bytes) -> etree._Element:
     if tree.docinfo.internalDTD is not None and _declares_entities(tree):
         raise IngestError(Reason.HOSTILE_XML, "document declares entities")
     return root
+
+
+def _prolog_end(raw: bytes) -> int:
+    """Where the root element starts (at most 4096 bytes in): a DOCTYPE can only come
+    before it, and scanning a whole item's markup for ``<!`` cost a tenth of parsing it.
+    A comment that hides a ``<x`` ends the scan early; the check after parsing remains."""
+    found = _ELEMENT_START.search(raw, 0, _PROLOG_LIMIT)
+    return found.start() if found else _PROLOG_LIMIT
 
 
 def _declares_entities(tree: etree._ElementTree) -> bool:

@@ -98,7 +98,7 @@ def parse_bytes(
     if name.lower().endswith(".gz") or raw.startswith(_GZIP_MAGIC):
         raw = gunzip(raw, max_bytes)
         name = name[:-3] if name.lower().endswith(".gz") else name
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first byte that is not: no copy
         raise IngestError(Reason.EMPTY, f"{source}: no content")
     chosen = detect_format(raw, name) if fmt == "auto" else fmt
     return get_parser(chosen).parse(raw, source=source)

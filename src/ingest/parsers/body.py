@@ -93,15 +93,18 @@ def _localname(tag: str) -> str:
 
 
 def _walk(parent: etree._Element) -> Iterator[Block]:
-    if parent.text and parent.text.strip():
+    if parent.text and not parent.text.isspace():
         text = _collapse(parent.text)
         yield Block("p", escape(text, quote=False), text)
     for child in parent:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        name = _localname(tag)
-        if name in _CONTAINERS:
+        name = tag.rpartition("}")[2]  # the local name, inlined: once per paragraph
+        if name == "p" and not len(child):  # the usual paragraph: plain text, no markup
+            own = child.text or ""
+            yield Block("p", escape(own, quote=False), " ".join(own.split()))
+        elif name in _CONTAINERS:
             yield from _walk(child)
         elif name in _SKIPPED:
             continue
