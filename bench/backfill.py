@@ -5,9 +5,13 @@
 Generates N NewsML-G2 items (one template, varied ids), puts them in a folder and in a
 local S3 server (moto, over HTTP), and runs the backfill (SQLite registry, publish on, so
 article objects are written) from each into a store of the same kind. The floor beside it
-reads the same N raw objects and writes N article-sized objects with plain file I/O or
-boto3 at the same concurrency, without parsing. Each run is its own process, so its peak
-RSS (``VmHWM``) is its own.
+reads the same N raw objects and writes as many article objects as the backfill wrote
+under ``articles/`` (each story's version and its ``latest.json``), article-sized, with
+plain file I/O or boto3 at the same concurrency, without parsing. The backfill's own
+copies of the raw bytes (``raw/``) are not in the floor: keeping them is the backfill's
+cost. Each run is its own process, so its peak RSS (``VmHWM``) is its own.
+
+``--sources disk`` (or ``s3``) runs one side only.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,26 +116,34 @@ def run_backfill(kind: str, work: Path, concurrency: int) -> dict[str, float]:
     result = backfill(rt, BackfillRequest(source, chunk_size=1000, publish=True), now=NOW,
                       options=ChunkOptions(concurrency=concurrency))
     elapsed = time.perf_counter() - start
+    articles = result.published["articles"]
     return {"items": result.report.raw_items, "seconds": elapsed,
-            "written": len(result.published["articles"]["written"])}
+            "writes": articles["written"] + articles["pointers_changed"]}
 
 
-def run_floor(kind: str, work: Path, concurrency: int) -> dict[str, float]:
-    """Read every raw object and write one article-sized object per item, nothing else."""
+def run_floor(kind: str, work: Path, concurrency: int, writes: int) -> dict[str, float]:
+    """Read every raw object and write ``writes`` article-sized objects, nothing else.
+
+    Object ``i`` writes ``writes * (i + 1) // n - writes * i // n`` of them, spreading
+    the writes evenly over the reads.
+    """
     article = b"x" * 2500
     if kind == "disk":
         root, out = work / "archive", work / "floor-disk"
         paths = sorted(root.rglob("*.xml"))
+        share = _shares(len(paths), writes)
 
-        def one_file(path: Path) -> None:
+        def one_file(index: int) -> None:
+            path = paths[index]
             path.read_bytes()
-            target = out / path.relative_to(root).with_suffix(".json")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(article)
+            target = out / path.relative_to(root).with_suffix("")
+            target.mkdir(parents=True, exist_ok=True)
+            for copy in range(share(index)):
+                (target / f"{copy}.json").write_bytes(article)
 
         start = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
-            list(pool.map(one_file, paths))
+            list(pool.map(one_file, range(len(paths))))
         return {"items": len(paths), "seconds": time.perf_counter() - start}
     from ingest.publish.objectstore import make_s3_client
 
@@ -139,14 +152,21 @@ def run_floor(kind: str, work: Path, concurrency: int) -> dict[str, float]:
     start = time.perf_counter()
     keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
             for o in page.get("Contents", [])]
+    share = _shares(len(keys), writes)
 
-    def one_object(key: str) -> None:
+    def one_object(index: int) -> None:
+        key = keys[index]
         client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
-        client.put_object(Bucket=f"{BUCKET}-floor", Key=key + ".json", Body=article)
+        for copy in range(share(index)):
+            client.put_object(Bucket=f"{BUCKET}-floor", Key=f"{key}/{copy}.json", Body=article)
 
     with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(one_object, keys))
+        list(pool.map(one_object, range(len(keys))))
     return {"items": len(keys), "seconds": time.perf_counter() - start}
+
+
+def _shares(objects: int, writes: int) -> Callable[[int], int]:
+    return lambda i: writes * (i + 1) // objects - writes * i // objects
 
 
 def peak_mb() -> float:
@@ -166,17 +186,32 @@ def peak_mb() -> float:
 def child(args: argparse.Namespace) -> None:
     work = Path(args.work)
     what, kind = args.child.split(":")
-    numbers = (run_backfill if what == "backfill" else run_floor)(kind, work, args.concurrency)
+    if what == "backfill":
+        numbers = run_backfill(kind, work, args.concurrency)
+    else:
+        numbers = run_floor(kind, work, args.concurrency, args.writes)
     numbers["peak_mb"] = peak_mb()
     print(json.dumps(numbers))
+
+
+def run_child(name: str, args: argparse.Namespace, work: str, writes: int = 0) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, str(args.n), "--concurrency", str(args.concurrency),
+         "--child", name, "--work", work, "--writes", str(writes)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    numbers: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return numbers
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("n", type=int)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--sources", default="disk,s3", help="disk, s3 or both (disk,s3)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
+    parser.add_argument("--writes", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -190,26 +225,25 @@ def main() -> None:
     os.environ.update({"AWS_ENDPOINT_URL": f"http://{host}:{port}",
                        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "us-east-1"})
+    kinds = [k for k in ("disk", "s3") if k in args.sources.split(",")]
+    rows = {}
     with tempfile.TemporaryDirectory(prefix="bench-backfill-") as tmp:
         work = Path(tmp)
         generate(work / "archive", args.n)
-        upload(work / "archive", args.concurrency)
-        rows = {}
-        for name in ("backfill:disk", "floor:disk", "backfill:s3", "floor:s3"):
-            out = subprocess.run(
-                [sys.executable, __file__, str(args.n), "--concurrency", str(args.concurrency),
-                 "--child", name, "--work", tmp], check=True, capture_output=True, text=True,
-            ).stdout
-            rows[name] = json.loads(out.strip().splitlines()[-1])
+        if "s3" in kinds:
+            upload(work / "archive", args.concurrency)
+        for kind in kinds:
+            run = rows[f"backfill:{kind}"] = run_child(f"backfill:{kind}", args, tmp)
+            rows[f"floor:{kind}"] = run_child(f"floor:{kind}", args, tmp, int(run["writes"]))
     server.stop()
     print(f"N={args.n} concurrency={args.concurrency} (moto S3 server in this process)")
-    print(f"{'from':<6}{'backfill items/s':>18}{'peak MB':>10}{'floor items/s':>16}"
-          f"{'floor MB':>10}{'ratio':>8}")
-    for kind in ("disk", "s3"):
+    print(f"{'from':<6}{'backfill items/s':>18}{'peak MB':>10}{'article writes':>16}"
+          f"{'floor items/s':>15}{'floor MB':>10}{'ratio':>8}")
+    for kind in kinds:
         run, floor = rows[f"backfill:{kind}"], rows[f"floor:{kind}"]
         rate, floor_rate = run["items"] / run["seconds"], floor["items"] / floor["seconds"]
-        print(f"{kind:<6}{rate:>18.1f}{run['peak_mb']:>10.0f}{floor_rate:>16.1f}"
-              f"{floor['peak_mb']:>10.0f}{rate / floor_rate:>8.2f}")
+        print(f"{kind:<6}{rate:>18.1f}{run['peak_mb']:>10.0f}{run['writes']:>16.0f}"
+              f"{floor_rate:>15.1f}{floor['peak_mb']:>10.0f}{rate / floor_rate:>8.2f}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from published_checks import check_object
 from wire_items import api_doc, api_page, esc, g2
 
+from ingest.clean.sanitise import sanitise_html
 from ingest.errors import IngestError, Reason
 from ingest.parsers import ParsedItem, parse_bytes
 from ingest.publish.formats import FeedMeta, formats, make_entry
@@ -30,10 +31,17 @@ texts = st.lists(
 ).map("".join)
 
 
+# What reaches a body: the parsers drop lone surrogates before (nh3 cannot take them).
+valid_texts = texts.map(lambda t: t.encode("utf-8", "ignore").decode())
+
+
 def published_problems(item: ParsedItem) -> list[str]:
     """Problems of the article's ninjs and of every feed format rendering it."""
     validate_ninjs(item.article.to_ninjs())
     problems: list[str] = []
+    body = item.article.body_html
+    if body is not None and sanitise_html(body) != body:
+        problems.append(f"body changes when sanitised again: {body!r}")
     for kind in ("item", "kill"):
         entry = make_entry(item.article, kind, RECEIVED)
         for fmt in formats().values():
@@ -83,3 +91,54 @@ def test_g2_any_text_yields_valid_ninjs_and_clean_feeds(
     )
     for item in outcomes(data, "newsml-g2"):
         assert published_problems(item) == []
+
+
+MARKUP = ["<p>", "</p>", "<li>", "</li>", "<h2>", "</H2>", "</blockquote>", "<em>", "</em>",
+          " ", "  ", "\n", "\n\n", "\t", "\xa0", "&amp;", "&nbsp;", "&#0;", "\u2028", "\x1f"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(MARKUP), texts), max_size=12).map("".join))
+def test_word_count_counts_the_words_of_body_text(fragment: str) -> None:
+    """``wordCount`` counts separators instead of splitting: it must agree with split()."""
+    from ingest.model import html_to_text, word_count
+
+    text = html_to_text(fragment)
+    assert word_count(text) == len(text.split())
+
+
+def test_every_whitespace_but_the_space_is_unprintable() -> None:
+    """What ``collapse_space``'s shortcut rests on, checked over every code point."""
+    spaces = [c for c in map(chr, range(0x110000)) if c.isspace()]
+    assert len(spaces) > 20 and [c for c in spaces if c.isprintable()] == [" "]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(MARKUP), texts), max_size=12).map("".join))
+def test_collapse_space_is_split_and_join(text: str) -> None:
+    from ingest.model import collapse_space
+
+    assert collapse_space(text) == " ".join(text.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(valid_texts, st.sampled_from(["- Sub head -", "ab/cd", "x <b>y</b>"])),
+                max_size=6),
+       st.lists(st.sampled_from(["<p>a <em>b</em></p>", "<ul><li>c</li></ul>",
+                                 "<p><script>x</script>d</p>", "<p>e\nf</p>"]), max_size=3))
+def test_plain_paragraphs_skip_the_sanitiser_with_the_same_result(
+    paragraphs: list[str], rich: list[str]
+) -> None:
+    """Paragraphs built from plain printable text go round nh3; sending every block
+    through it in one piece, as before that shortcut, must give the same body."""
+    from lxml import etree
+
+    from ingest.parsers.body import render_body, text_blocks, xml_blocks
+
+    xhtml = "".join(rich).replace("\n", "&#10;")
+    blocks = text_blocks(paragraphs) + xml_blocks(etree.fromstring(f"<body>{xhtml}</body>"))
+    everything_sanitised = [("p" if kind == "text" else kind, html, text)
+                            for kind, html, text in blocks]
+    body, stripped = render_body(blocks)
+    assert (body, stripped) == render_body(everything_sanitised)
+    assert body is None or sanitise_html(body) == body

@@ -4,6 +4,11 @@ Every format reduces its body to a list of ``Block``s first (XHTML, NITF and bar
 ``<p>`` in XML; paragraph strings in API Core), so the AFP conventions are applied in
 one place: ``- Subhead -`` paragraphs become ``<h2>``, desk sign-offs and empty
 paragraphs go (sign-offs recorded for the audit), and the result is sanitised.
+
+Sanitising covers every piece of markup that came from the input. A paragraph or
+heading built here from plain printable text (escaped, no markup of the input's) is
+already what the sanitiser would return, so it goes round it: most wire paragraphs are
+such, and nh3's cost grows with the length of what it is given.
 """
 
 from __future__ import annotations
@@ -11,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from html import escape
-from typing import NamedTuple
 
 from lxml import etree
 
 from ingest.clean.sanitise import sanitise_html
+from ingest.model import collapse_space
 from ingest.parsers.base import Stripped
 
 # "bur-dar-gl/fz", "hh/ph", "sst/jj/", "mm-ach/lb": desk initials with at least one slash.
@@ -27,25 +32,22 @@ _PASS_THROUGH = frozenset({"ul", "ol", "blockquote", "table"})
 _SKIPPED = frozenset({"head", "body.head", "body.end", "hedline", "byline", "dateline"})
 
 
-class Block(NamedTuple):
-    """One body block: ``kind`` is ``p``, ``h2`` or ``raw`` (a list or quote kept whole);
-    ``html`` is its inner markup and ``text`` its visible text, whitespace collapsed.
-
-    A NamedTuple rather than a frozen dataclass: as immutable, and several times cheaper
-    to build, which counts at one per paragraph."""
-
-    kind: str
-    html: str
-    text: str
+# One body block: (kind, html, text). ``kind`` is ``p``, ``h2``, ``raw`` (a list or quote
+# kept whole) or ``text`` (a paragraph whose ``html`` is ``escape()`` of printable text:
+# no markup from the input); ``html`` is its inner markup and ``text`` its visible text,
+# whitespace collapsed. A plain tuple: built once per paragraph, a NamedTuple's
+# constructor (a Python-level call) cost more than the rest of the paragraph's handling.
+Block = tuple[str, str, str]
 
 
 def text_blocks(paragraphs: Iterable[str]) -> list[Block]:
     """Plain-text paragraphs (API Core ``news[]``) as blocks."""
-    blocks = []
-    for paragraph in paragraphs:
-        text = _collapse(paragraph)
-        blocks.append(Block("p", escape(text, quote=False), text))
-    return blocks
+    return [_plain(collapse_space(paragraph)) for paragraph in paragraphs]
+
+
+def _plain(text: str) -> Block:
+    """A paragraph of text: ``text`` kind if it is printable, else left to the sanitiser."""
+    return ("text" if text.isprintable() else "p", escape(text, quote=False), text)
 
 
 def xml_blocks(container: etree._Element) -> list[Block]:
@@ -60,31 +62,35 @@ def xml_blocks(container: etree._Element) -> list[Block]:
 
 def render_body(blocks: Iterable[Block]) -> tuple[str | None, list[Stripped]]:
     """(sanitised body or None if nothing is left, what was stripped)."""
-    parts: list[str] = []
+    out: list[str] = []
+    markup: list[str] = []  # consecutive blocks carrying the input's markup: sanitised at once
     stripped: list[Stripped] = []
-    for block in blocks:
-        if not block.text:
+    for kind, html, text in blocks:
+        if not text:
             continue
         # Both patterns need a character a prose paragraph rarely has: test that first.
-        if "/" in block.text and _SIGNOFF.match(block.text):
-            stripped.append(Stripped("signoff", block.text))
+        if "/" in text and _SIGNOFF.match(text):
+            stripped.append(Stripped("signoff", text))
             continue
-        subhead = _SUBHEAD.match(block.text) if block.text[0] == "-" else None
-        if block.kind == "h2" or (block.kind == "p" and subhead):
-            title = subhead["text"] if subhead else block.text
-            parts.append(f"<h2>{escape(title, quote=False)}</h2>")
-        elif block.kind == "p":
-            parts.append(f"<p>{block.html}</p>")
+        subhead = _SUBHEAD.match(text) if text[0] == "-" and kind != "raw" else None
+        if kind == "h2" or subhead:
+            title = subhead["text"] if subhead else text
+            piece, plain = f"<h2>{escape(title, quote=False)}</h2>", title.isprintable()
+        elif kind == "raw":
+            piece, plain = html, False
         else:
-            parts.append(block.html)
-    html = sanitise_html("".join(parts)).strip()
-    return (html or None), stripped
-
-
-def _collapse(text: str) -> str:
-    """Whitespace runs as one space, ends stripped: ``re.sub(r"\\s+", " ", text).strip()``
-    (``str.split()`` splits on exactly the characters ``\\s`` matches)."""
-    return " ".join(text.split())
+            piece, plain = f"<p>{html}</p>", kind == "text"
+        if not plain:
+            markup.append(piece)
+            continue
+        if markup:
+            out.append(sanitise_html("".join(markup)))
+            markup.clear()
+        out.append(piece)
+    if markup:
+        out.append(sanitise_html("".join(markup)))
+    body = "".join(out).strip()
+    return (body or None), stripped
 
 
 def _localname(tag: str) -> str:
@@ -94,8 +100,7 @@ def _localname(tag: str) -> str:
 
 def _walk(parent: etree._Element) -> Iterator[Block]:
     if parent.text and not parent.text.isspace():
-        text = _collapse(parent.text)
-        yield Block("p", escape(text, quote=False), text)
+        yield _plain(collapse_space(parent.text))
     for child in parent:
         tag = child.tag
         if not isinstance(tag, str):
@@ -103,21 +108,22 @@ def _walk(parent: etree._Element) -> Iterator[Block]:
         name = tag.rpartition("}")[2]  # the local name, inlined: once per paragraph
         if name == "p" and not len(child):  # the usual paragraph: plain text, no markup
             own = child.text or ""
-            yield Block("p", escape(own, quote=False), " ".join(own.split()))
+            kind = "text" if own.isprintable() else "p"  # a line break too goes to nh3
+            yield (kind, escape(own, quote=False), collapse_space(own))
         elif name in _CONTAINERS:
             yield from _walk(child)
         elif name in _SKIPPED:
             continue
         elif name in _HEADINGS:
-            text = _collapse("".join(child.itertext()))
-            yield Block("h2", escape(text, quote=False), text)
+            text = collapse_space("".join(child.itertext()))
+            yield ("h2", escape(text, quote=False), text)
         else:
             html, raw = _inner(child)
-            text = _collapse(raw)
+            text = collapse_space(raw)
             if name in _PASS_THROUGH:
-                yield Block("raw", f"<{name}>{html}</{name}>", text)
+                yield ("raw", f"<{name}>{html}</{name}>", text)
             else:  # ``p`` and anything else: a paragraph
-                yield Block("p", html, text)
+                yield ("p", html, text)
 
 
 def _inner(element: etree._Element) -> tuple[str, str]:

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 
 from ingest.errors import IngestError, Reason
-from ingest.model import Article, Subject, utc
+from ingest.model import Article, Subject, collapse_space, utc
 
 AFP = "AFP"
 _AFP_URN = re.compile(r"^urn:newsml:afp\.com:(?P<date>[0-9TZ]+):(?P<item>[^:]+)(?::\d+)?$", re.I)
@@ -51,14 +51,10 @@ def uri_from_uno(uno: str) -> tuple[str, dict[str, str]]:
 
 
 def clean_text(value: str | None) -> str | None:
-    """Collapse whitespace; empty becomes None so absent and blank fields look alike.
-
-    ``str.split()`` splits on exactly the characters ``re``'s ``\\s`` matches, so this is
-    ``re.sub(r"\\s+", " ", value).strip()`` without the regex engine.
-    """
+    """Collapse whitespace; empty becomes None so absent and blank fields look alike."""
     if value is None:
         return None
-    return " ".join(value.split()) or None
+    return collapse_space(value) or None
 
 
 def parse_date(value: str | None, field: str) -> datetime | None:

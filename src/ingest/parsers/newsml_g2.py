@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from ingest.errors import IngestError, Reason
-from ingest.model import Article, Picture, PubStatus, Rendition, Subject
+from ingest.model import Article, Picture, PubStatus, Rendition, Subject, collapse_space
 from ingest.parsers.base import ParsedItem, ParseOutcome
 from ingest.parsers.body import render_body, xml_blocks
 from ingest.parsers.identity import (
@@ -77,13 +77,14 @@ class NewsMLG2Parser:
 
     def parse(self, raw: bytes, *, source: str) -> Iterator[ParseOutcome]:
         root = parse_xml(raw)
-        if root.tag == _NEWS_ITEM:
-            elements, many = [root], False
-        elif root.tag == _NEWS_MESSAGE:
-            elements = [n for s in root.iterchildren(_ITEM_SET) for n in s.iterchildren(_NEWS_ITEM)]
-            many = True
-        else:
-            raise IngestError(Reason.UNSUPPORTED_ITEM, f"root is {root.tag!r}, not a G2 newsItem")
+        tag = root.tag
+        if tag == _NEWS_ITEM:  # one item, no message around it to hold its pictures
+            item = _Item(root)
+            yield ParsedItem(_picture_article(item)) if item.is_picture else _text_article(item, [])
+            return
+        if tag != _NEWS_MESSAGE:
+            raise IngestError(Reason.UNSUPPORTED_ITEM, f"root is {tag!r}, not a G2 newsItem")
+        elements = [n for s in root.iterchildren(_ITEM_SET) for n in s.iterchildren(_NEWS_ITEM)]
         if not elements:
             raise IngestError(Reason.EMPTY, "newsMessage holds no newsItem")
         items = [_Item(element) for element in elements]
@@ -103,7 +104,7 @@ class NewsMLG2Parser:
             texts + standalone,
             build,
             lambda i, item: item.element.get("guid") or f"item[{i}]",
-            many=many,
+            many=True,
         )
 
 
@@ -167,7 +168,7 @@ def _common(item: _Item) -> Article:
         raise IngestError(Reason.MISSING_ID, "newsItem has no guid")
     uri, alt_ids = uri_from_guid(guid)
     version = version_number(element.get("version"), "version")
-    headlines = item.cms.get(_HEADLINE, _NONE)
+    headline, subheadline = _headlines(item.cms.get(_HEADLINE, _NONE))
     located = first(cm, _LOCATED)
     return Article(
         uri=uri,
@@ -183,8 +184,8 @@ def _common(item: _Item) -> Article:
         ed_note=_text(first(meta, _ED_NOTE)),
         urgency=urgency(_text(first(cm, _URGENCY))),
         language=language_tag(_attr(first(cm, _LANGUAGE), "tag") or element.get(XML_LANG)),
-        headline=_headline(headlines, sub=False),
-        subheadline=_headline(headlines, sub=True),
+        headline=headline,
+        subheadline=subheadline,
         standfirst=_description(cm, "summary"),
         byline=_text(first(cm, _BY)) or _names(cm.get(_CREATOR, _NONE)),
         dateline=_text(first(cm, _DATELINE)),
@@ -246,7 +247,7 @@ def _text(element: etree._Element | None) -> str | None:
     text = element.text if not len(element) else "".join(element.itertext())
     if text is None:
         return None
-    return " ".join(text.split()) or None
+    return collapse_space(text) or None
 
 
 def _attr(element: etree._Element | None, name: str) -> str | None:
@@ -262,8 +263,9 @@ def _label(element: etree._Element | None) -> str | None:
     if element is None:
         return None
     name = _text(_child(element, _NAME)) or clean_text(element.text)
-    code = element.get("literal") or (element.get("qcode") or "").rpartition(":")[2]
-    return name or clean_text(code)
+    if name:
+        return name
+    return clean_text(element.get("literal") or (element.get("qcode") or "").rpartition(":")[2])
 
 
 def _provider(element: etree._Element | None) -> str | None:
@@ -283,12 +285,16 @@ def _names(elements: list[etree._Element]) -> str | None:
     return ", ".join(names) or None
 
 
-def _headline(headlines: list[etree._Element], *, sub: bool) -> str | None:
+def _headlines(headlines: list[etree._Element]) -> tuple[str | None, str | None]:
+    """(main, sub): the first headline of each kind; a ``role`` of ``sub…`` is a sub."""
+    main = sub = None
     for headline in headlines:
         role = (headline.get("role") or "main").rpartition(":")[2].lower()
-        if role.startswith("sub") == sub:
-            return _text(headline)
-    return None
+        if role.startswith("sub"):
+            sub = sub or _text(headline)
+        else:
+            main = main or _text(headline)
+    return main, sub
 
 
 def _description(cm: ChildIndex, role: str) -> str | None:

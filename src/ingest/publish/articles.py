@@ -53,9 +53,13 @@ def dump_json(document: Any) -> bytes:
 
 @dataclass(slots=True)
 class ArticlePublishReport:
-    written: list[str] = field(default_factory=list)
+    """Counts, not keys: a backfill publishes millions of versions, and this goes to XCom.
+
+    ``invalid`` lists the versions refused (each is also in quarantine)."""
+
+    written: int = 0
     already_there: int = 0
-    pointers_changed: list[str] = field(default_factory=list)
+    pointers_changed: int = 0
     invalid: list[str] = field(default_factory=list)
 
 
@@ -66,10 +70,11 @@ def publish_versions(
     """Write every version the registry has not published yet (embargoes respected at ``now``).
 
     The object-store round trips run on ``workers`` threads; the registry notes each
-    batch written in one transaction.
+    batch written in one transaction. Each batch then moves its stories' ``latest``
+    pointers, except where a story's latest version is itself still to be written (a
+    later batch moves that one), so nothing run-long is held in memory.
     """
     report = ArticlePublishReport()
-    touched: set[str] = set()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while rows := registry.versions_to_write(now, limit=batch):
             outcomes = pool.map(partial(_put_version, store), rows)
@@ -78,18 +83,19 @@ def publish_versions(
                 for row, outcome in zip(rows, outcomes, strict=True)
             ]
             registry.mark_written_many(written)
-            touched.update(row.uri for row in rows)
+            states = registry.latest_many(sorted({row.uri for row in rows}))
+            settled = [(uri, state) for uri, state in states.items() if not _due_later(state, now)]
+            moved = pool.map(lambda pair: update_latest_pointer(store, *pair), settled)
+            report.pointers_changed += sum(moved)
             if len(rows) < batch:
                 break
-        uris = sorted(touched)
-        for first in range(0, len(uris), batch):
-            some = uris[first : first + batch]
-            states = registry.latest_many(some)
-            moved = pool.map(partial(update_latest_pointer, store), some, map(states.get, some))
-            report.pointers_changed.extend(
-                latest_key(u) for u, m in zip(some, moved, strict=True) if m
-            )
     return report
+
+
+def _due_later(state: tuple[VersionRow, str], now: datetime) -> bool:
+    """Whether the story's latest version is pending and due: this run will write it."""
+    latest = state[0]
+    return latest.pending and (latest.embargoed_until is None or latest.embargoed_until <= now)
 
 
 def _put_version(store: ObjectStore, row: VersionRow) -> bool | IngestError:
@@ -118,7 +124,7 @@ def _outcome_key(
         report.invalid.append(key)
         return ""
     if outcome:
-        report.written.append(key)
+        report.written += 1
     else:
         report.already_there += 1
     return key

@@ -54,6 +54,7 @@ class VersionRow:
     raw_key: str | None
     published_key: str | None
     article: Article
+    pending: bool = False  # still to be written to articles/ (once its embargo is over)
 
 
 @dataclass(slots=True, frozen=True)

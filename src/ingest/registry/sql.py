@@ -84,6 +84,7 @@ _VERSION_COLUMNS = (
     t.versions.c.received_at,
     t.versions.c.raw_key,
     t.versions.c.published_key,
+    t.versions.c.pending,
     # as text, parsed by _version_row: a feed page's rows nobody reads are never parsed
     cast(t.versions.c.record, Text).label("record"),
 )
@@ -634,6 +635,7 @@ def _version_row(row: Row[Any]) -> VersionRow:
         raw_key=row.raw_key,
         published_key=row.published_key,
         article=Article.from_record(json.loads(row.record)),
+        pending=row.pending,
     )
 
 
