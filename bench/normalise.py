@@ -8,7 +8,10 @@ plus ``json.dumps``, the least any normaliser has to do.
     .venv/bin/python bench/normalise.py [N] [RUNS]
 
 Each rate is the best of RUNS passes (default 3), the three measurements taking turns,
-since the machine is shared and a single pass mostly measures the neighbours.
+since the machine is shared and a single pass mostly measures the neighbours. Time is
+this process's CPU time (``time.process_time``): a rate per core, not counting the
+moments another process had the core. Pin it to one core to keep it there:
+``taskset -c 0 .venv/bin/python bench/normalise.py``.
 """
 
 from __future__ import annotations
@@ -63,10 +66,10 @@ def floor(fmt: str) -> Callable[[bytes], None]:
 
 
 def rate(step: Callable[[bytes], None], data: list[bytes]) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     for raw in data:
         step(raw)
-    return len(data) / (time.perf_counter() - start)
+    return len(data) / (time.process_time() - start)
 
 
 def best_rates(steps: list[Callable[[bytes], None]], data: list[bytes], runs: int) -> list[float]:
@@ -82,7 +85,8 @@ def best_rates(steps: list[Callable[[bytes], None]], data: list[bytes], runs: in
 
 
 def main(count: int, runs: int) -> None:
-    print("items/s: parse -> to_ninjs -> validate_ninjs; 'no-validate' leaves out the last step")
+    print("items per CPU-second: parse -> to_ninjs -> validate_ninjs; 'no-validate' leaves out"
+          " the last step")
     print(f"best of {runs} passes over {count} items each")
     print(
         f"{'format':<14}{'items':>8}{'items/s':>10}{'no-validate':>13}{'floor/s':>10}{'ratio':>8}"

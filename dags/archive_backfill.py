@@ -24,7 +24,8 @@ Params: `source` (`s3://bucket/prefix`, `file:///dir`, or `afp-api:` with both d
 `date_from`/`date_to` (inclusive; an object's day is the first `YYYY/MM/DD` or `YYYY-MM-DD`
 in its key, else its last-modified day), `format` (`auto` or a parser's format),
 `chunk_size`, `reprocess` (parse items whose raw object is already known, e.g. after a rules
-change; the registry still keeps the first content of a version), `publish` (default off:
+change: a version no partner can have seen takes the new normalisation, `renormalised`; one
+that went out is immutable and stays, `conflict`), `publish` (default off:
 versions are recorded unsyndicated and never reach `articles/` or partner feeds, so an
 archive load does not flood partners with old stories), `dry_run` (list and count, write
 nothing), `backfill_id` (default: derived from the other Params).

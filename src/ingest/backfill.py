@@ -19,6 +19,9 @@ the registry: a killed chunk resumes there, a finished chunk is never read again
   AFP API), so raw keys do not depend on when the archive is loaded.
 - **Seen items.** A raw object the registry already knew is not parsed again unless
   ``reprocess``; after a crash the objects after the checkpoint are always re-run.
+  Reprocessing after a rules change rewrites a stored version whose normalisation changed
+  if no partner can have seen it (``renormalised``: an archive loaded without ``publish``);
+  one that went out stays as it was (``conflict``), since published versions are immutable.
 - **publish** off (the default): versions are recorded with ``syndicate=False``, so they
   are never written to ``articles/`` nor shown in partner feeds while they are a story's
   latest. A version recorded so stays unsyndicated if the archive is loaded again.
@@ -339,7 +342,7 @@ def run_chunk(
             ]
             reports = ingest_stored(
                 arrivals, registry=registry, store=store, max_item_bytes=options.max_item_bytes,
-                syndicate=request.publish,
+                syndicate=request.publish, renormalise=request.reprocess,
             )
             for done in reports:
                 state.report.merge(done)

@@ -159,12 +159,13 @@ def ingest_stored(
     store: ObjectStore,
     max_item_bytes: int,
     syndicate: bool = True,
+    renormalise: bool = False,
 ) -> list[IngestReport]:
     """Note stored items in the registry, parse and validate them, record their versions.
 
     One registry write for the raw objects and one for the versions of the whole batch
     (quarantines aside), with the results ``ingest_one`` gives item by item in the same
-    order; one report per arrival.
+    order; one report per arrival. ``renormalise``: see ``ArticleRegistry.record_versions``.
     """
     reports = [IngestReport() for _ in arrivals]
     new = iter(registry.record_raws([
@@ -195,17 +196,25 @@ def ingest_stored(
                 else:
                     parsed.append((report, entry, outcome, at))
     results = registry.record_versions(
-        [VersionRecord(p.article, entry.key, at) for _, entry, p, at in parsed], syndicate=syndicate
+        [VersionRecord(p.article, entry.key, at) for _, entry, p, at in parsed],
+        syndicate=syndicate, renormalise=renormalise,
     )
     for (report, entry, outcome, _), result in zip(parsed, results, strict=True):
         report.results[result] += 1
+        article = outcome.article
         if result is RecordResult.NEW:
             report.stripped.update(s.kind for s in outcome.stripped)
             if outcome.stripped:
-                article = outcome.article
                 store.put_if_absent(
                     audit_key(article.uri, article.version), _audit(entry.item, entry.key, outcome)
                 )
+        elif result is RecordResult.RENORMALISED:  # the audit follows the version's new rules
+            report.stripped.update(s.kind for s in outcome.stripped)
+            key = audit_key(article.uri, article.version)
+            if outcome.stripped:
+                store.put(key, _audit(entry.item, entry.key, outcome))
+            elif store.head(key) is not None:
+                store.delete(key)
     return reports
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from backfill_helpers import make_bucket, objects, registry_state, upload
 
 from ingest.backfill import BackfillRequest, ChunkOptions, run_backfill
@@ -91,3 +92,38 @@ def test_backfill_from_s3_matches_live_ingest(
     live = runtimes(tmp_path / "live", f"sqlite:///{tmp_path / 'live.db'}", out + "live")
     backfill = runtimes(tmp_path / "bf", sqlite_url, out + "backfill")
     check_same_as_live(tmp_path, source_url, live, backfill)
+
+
+def test_reprocess_after_a_rules_change_renormalises_the_archive(
+    tmp_path: Path, archive: Path, registry_url: str, runtimes: MakeRuntime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Load an archive under older rules (sign-off lines kept in bodies), then reprocess it
+    under today's: its versions, never syndicated, take the new normalisation and audit."""
+    import re
+
+    import ingest.parsers.body as body
+
+    rt = runtimes(tmp_path / "bf", registry_url, (tmp_path / "store").as_uri())
+    monkeypatch.setattr(body, "_SIGNOFF", re.compile(r"(?!)"))  # the "old rules"
+    old = run_backfill(rt, BackfillRequest(archive.as_uri()), now=NOW, options=SMALL)
+    assert "signoff" not in old.report.stripped and old.report.results["new"] > 5
+    monkeypatch.undo()
+
+    redo = BackfillRequest(archive.as_uri(), reprocess=True)
+    result = run_backfill(rt, redo, now=NOW, options=SMALL)
+    changed = result.report.results["renormalised"]
+    assert changed >= 1 and result.report.stripped["signoff"] == changed
+    # The same story through another format or file stays what it was (conflict/duplicate).
+    assert set(result.report.results) <= {"renormalised", "duplicate", "conflict"}
+    audits = objects(rt.store, "audit/").values()
+    assert sum(b'"signoff"' in audit for audit in audits) == changed
+    assert objects(rt.store, "articles/") == {}  # still the archive's, not syndicated
+    with rt.registry.engine.connect() as conn:
+        records = [r for (r,) in conn.exec_driver_sql("SELECT record FROM versions")]
+    assert not any(re.search(r"<p>[a-z]+(/[a-z]+)+</p>", str(r)) for r in records)
+
+    # A second reprocess under the same rules finds nothing to change.
+    again = run_backfill(rt, BackfillRequest(archive.as_uri(), reprocess=True, run_id="again"),
+                         now=NOW, options=SMALL)
+    assert "renormalised" not in again.report.results

@@ -52,6 +52,48 @@ def test_same_version_other_content_is_conflict_first_kept(registry: SQLRegistry
     assert latest is not None and latest.article.headline == first.headline
 
 
+def test_renormalising_rewrites_only_what_no_partner_can_have_seen(
+    registry: SQLRegistry,
+) -> None:
+    """Reprocessing after a rules change: the archive's own versions (recorded unsyndicated,
+    never written or sent) take the new normalisation; versions that went out do not."""
+    from ingest.registry.api import VersionRecord
+
+    def load(*versions: Article, syndicate: bool, renormalise: bool) -> list[RecordResult]:
+        return registry.record_versions(
+            [VersionRecord(v, f"raw/{v.uri}/{v.version}", T0) for v in versions],
+            syndicate=syndicate, renormalise=renormalise,
+        )
+
+    archive = [article("urn:arch", 1), article("urn:arch", 2), article("urn:kill", 1)]
+    live = [article("urn:written", 1), article("urn:queued", 1), article("urn:sent", 1)]
+    assert load(*archive, syndicate=False, renormalise=False) == [RecordResult.NEW] * 3
+    assert load(*live, syndicate=True, renormalise=False) == [RecordResult.NEW] * 3
+    registry.mark_written("urn:written", 1, "articles/written/v1.json")
+    registry.mark_written("urn:sent", 1, "articles/sent/v1.json")
+    registry.record_deliveries("p1", "rss", [Delivery("urn:sent", 1, "item")], NOW)
+
+    better = [replace(a, headline=f"{a.headline} (new rules)") for a in archive + live]
+    killed = replace(article("urn:kill", 1, "canceled"), headline="a kill now")
+    assert load(*better, killed, syndicate=False, renormalise=True) == [
+        RecordResult.RENORMALISED, RecordResult.RENORMALISED, RecordResult.RENORMALISED,
+        RecordResult.CONFLICT, RecordResult.CONFLICT, RecordResult.CONFLICT,
+        RecordResult.CONFLICT,  # the status differs: not a normalisation change
+    ]
+    for uri, version, headline in [("urn:arch", 2, "(new rules)"), ("urn:written", 1, None)]:
+        stored = registry.latest(uri)
+        assert stored is not None and stored.version == version
+        assert stored.article.headline.endswith("(new rules)") == (headline is not None)
+        assert stored.content_hash == (
+            better[1].content_hash() if headline else live[0].content_hash()
+        )
+    # The rewritten version is still the archive's: unsyndicated, nothing to write.
+    assert {r.uri for r in registry.versions_to_write(NOW)} == {"urn:queued"}
+    # Without renormalise the same changes stay conflicts, and a rerun is a duplicate.
+    assert load(better[0], syndicate=False, renormalise=False) == [RecordResult.DUPLICATE]
+    assert load(archive[0], syndicate=False, renormalise=False) == [RecordResult.CONFLICT]
+
+
 def test_same_content_new_version_is_seen_not_a_change(registry: SQLRegistry) -> None:
     v1 = article("urn:a", 1)
     v2 = replace(v1, version=2, version_created=T0 + timedelta(hours=5))

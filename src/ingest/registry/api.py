@@ -18,6 +18,10 @@ class RecordResult(StrEnum):
     DUPLICATE = "duplicate"  # same story, version and content hash as a stored row: nothing changed
     SAME_CONTENT = "same_content"  # a new version number whose content equals the latest: seen only
     CONFLICT = "conflict"  # same story and version with different content: first one kept
+    # Reprocessing (``renormalise``): a stored version parsed again from its own raw object,
+    # which no partner can have seen (never written, queued, delivered or shown), takes the
+    # new normalisation.
+    RENORMALISED = "renormalised"
 
 
 @dataclass(slots=True, frozen=True)
@@ -119,10 +123,18 @@ class ArticleRegistry(Protocol):
         ...
 
     def record_versions(
-        self, records: Sequence[VersionRecord], *, syndicate: bool = True
+        self, records: Sequence[VersionRecord], *, syndicate: bool = True,
+        renormalise: bool = False,
     ) -> list[RecordResult]:
         """``record_version`` for each in order, in one transaction: the same results and rows
-        as one call per version, for a fraction of the round trips (archive loads)."""
+        as one call per version, for a fraction of the round trips (archive loads).
+
+        ``renormalise`` (a backfill's ``reprocess``, after a rules change): a version parsed
+        again from the raw object it was stored from, now with other content, is rewritten
+        (``RENORMALISED``) if no partner can have seen it; otherwise it stays as first
+        recorded (a ``CONFLICT``): what went out is immutable. The same version from another
+        raw object (another format, a retransmission) is a duplicate or conflict as ever.
+        """
         ...
 
     def latest(self, uri: str) -> VersionRow | None:

@@ -168,7 +168,8 @@ class SQLRegistry:
         return self.record_versions([record], syndicate=syndicate)[0]
 
     def record_versions(
-        self, records: Sequence[VersionRecord], *, syndicate: bool = True
+        self, records: Sequence[VersionRecord], *, syndicate: bool = True,
+        renormalise: bool = False,
     ) -> list[RecordResult]:
         hashed: list[_Hashed] = []
         for r in records:  # to_record is costly: once per version
@@ -176,10 +177,12 @@ class SQLRegistry:
             hashed.append((r, r.article.content_hash(), substance_hash(document), document))
         if not hashed:
             return []
-        return transact(self._writer, lambda c: self._record_versions(c, hashed, syndicate))
+        return transact(
+            self._writer, lambda c: self._record_versions(c, hashed, syndicate, renormalise)
+        )
 
     def _record_versions(
-        self, conn: Connection, hashed: list[_Hashed], syndicate: bool
+        self, conn: Connection, hashed: list[_Hashed], syndicate: bool, renormalise: bool
     ) -> list[RecordResult]:
         """Lock every story the batch touches, fold the versions in order, write once."""
         first_at: dict[str, datetime] = {}
@@ -188,8 +191,10 @@ class SQLRegistry:
         stories = self._lock_stories(conn, first_at)
         guards = {uri: (s["latest_version"], s["killed"]) for uri, s in stories.items()}
         known = self._stored_versions(conn, hashed, stories)
+        delivered = self._delivered(conn, stories) if renormalise else set()
         results: list[RecordResult] = []
         inserts: list[dict[str, Any]] = []
+        rewrites: list[dict[str, Any]] = []
         outcomes: dict[tuple[str, str, int], str] = {}
         kills: list[str] = []
         changed: set[str] = set()
@@ -204,40 +209,47 @@ class SQLRegistry:
                     same_as, shared_key = story["latest_version"], previous.published_key
             stored = known.get((uri, version))
             if stored is not None:
-                result = (
-                    RecordResult.DUPLICATE
-                    if stored.content_hash == content_hash
-                    else RecordResult.CONFLICT
-                )
+                if stored.content_hash == content_hash:
+                    result = RecordResult.DUPLICATE
+                elif renormalise and raw_key == stored.raw_key and stored.status == status and not (
+                    stored.published_key is not None or stored.pending
+                    or (uri, version) in delivered
+                    or (story["visible"] and version == story["latest_version"])
+                ):
+                    result = RecordResult.RENORMALISED
+                    rewrites.append({
+                        "b_uri": uri, "b_version": version, **_content_columns(article),
+                        "content_hash": content_hash, "substance_hash": substance,
+                        "same_as": None, "record": document,
+                    })
+                    known[(uri, version)] = _Stored(
+                        content_hash, substance, stored.raw_key, None, False, status
+                    )
+                else:
+                    result = RecordResult.CONFLICT
                 if raw_key is not None and raw_key != stored.raw_key:
                     outcomes.setdefault((raw_key, uri, version), result)
                 results.append(result)
                 continue
+            pending = syndicate and same_as is None and (status == CANCELED or not story["killed"])
             row = {
                 "uri": uri,
                 "version": version,
                 "content_hash": content_hash,
                 "substance_hash": substance,
                 "status": status,
-                "embargoed_until": article.embargoed_until,
-                "version_created": article.version_created,
                 "received_at": record.received_at,
                 "raw_key": raw_key,
                 "published_key": shared_key,
-                "pending": syndicate
-                and same_as is None
-                and (status == CANCELED or not story["killed"]),
+                "pending": pending,
                 "same_as": same_as,
-                "signals": article.signals,
-                "ed_note": article.ed_note,
-                "language": article.language,
-                "provider": article.provider,
-                "country": article.country,
-                "products": article.products,
+                **_content_columns(article),
                 "record": document,
             }
             inserts.append(row)
-            known[(uri, version)] = _Stored(content_hash, substance, raw_key, shared_key)
+            known[(uri, version)] = _Stored(
+                content_hash, substance, raw_key, shared_key, pending, status
+            )
             if status == CANCELED and not story["killed"]:
                 # A first kill stops every other version of the story still to be written.
                 kills.append(uri)
@@ -262,6 +274,14 @@ class SQLRegistry:
             )
         if inserts:
             conn.execute(insert(t.versions), inserts)
+        if rewrites:
+            v = t.versions.c
+            conn.execute(
+                update(t.versions)
+                .where(v.uri == bindparam("b_uri"), v.version == bindparam("b_version"))
+                .values({name: bindparam(name) for name in rewrites[0] if name[:2] != "b_"}),
+                rewrites,
+            )
         if outcomes:
             conn.execute(
                 self._insert(t.raw_outcomes).on_conflict_do_nothing(),
@@ -301,15 +321,23 @@ class SQLRegistry:
         # of the whole table, but "uri IN (...)" with the primary key (a story has few rows).
         rows = conn.execute(
             select(v.uri, v.version, v.content_hash, v.substance_hash, v.raw_key,
-                   v.published_key)
+                   v.published_key, v.pending, v.status)
             .where(v.uri.in_(sorted({uri for uri, _ in wanted})))
         )
         return {
             (r.uri, r.version): _Stored(r.content_hash, r.substance_hash, r.raw_key,
-                                        r.published_key)
+                                        r.published_key, r.pending, r.status)
             for r in rows
             if (r.uri, r.version) in wanted
         }
+
+    def _delivered(self, conn: Connection, stories: dict[str, Any]) -> set[tuple[str, int]]:
+        """The (uri, version)s of these stories any partner was ever sent."""
+        d = t.deliveries.c
+        rows = conn.execute(
+            select(d.uri, d.version).distinct().where(d.uri.in_(sorted(stories)))
+        )
+        return {(r.uri, r.version) for r in rows}
 
     def _update_stories(
         self, conn: Connection, changes: list[tuple[dict[str, Any], int, bool]]
@@ -596,6 +624,22 @@ class _Stored:
     substance_hash: str
     raw_key: str | None
     published_key: str | None
+    pending: bool
+    status: str
+
+
+def _content_columns(article: Article) -> dict[str, Any]:
+    """The version row's columns that come from the article itself (beside its record)."""
+    return {
+        "embargoed_until": article.embargoed_until,
+        "version_created": article.version_created,
+        "signals": article.signals,
+        "ed_note": article.ed_note,
+        "language": article.language,
+        "provider": article.provider,
+        "country": article.country,
+        "products": article.products,
+    }
 
 
 def _advance_story(
