@@ -201,20 +201,17 @@ def ingest_stored(
     )
     for (report, entry, outcome, _), result in zip(parsed, results, strict=True):
         report.results[result] += 1
-        article = outcome.article
+        if result not in (RecordResult.NEW, RecordResult.RENORMALISED):
+            continue
+        report.stripped.update(s.kind for s in outcome.stripped)
+        key = audit_key(outcome.article.uri, outcome.article.version)
         if result is RecordResult.NEW:
-            report.stripped.update(s.kind for s in outcome.stripped)
             if outcome.stripped:
-                store.put_if_absent(
-                    audit_key(article.uri, article.version), _audit(entry.item, entry.key, outcome)
-                )
-        elif result is RecordResult.RENORMALISED:  # the audit follows the version's new rules
-            report.stripped.update(s.kind for s in outcome.stripped)
-            key = audit_key(article.uri, article.version)
-            if outcome.stripped:
-                store.put(key, _audit(entry.item, entry.key, outcome))
-            elif store.head(key) is not None:
-                store.delete(key)
+                store.put_if_absent(key, _audit(entry.item, entry.key, outcome))
+        elif outcome.stripped:  # renormalised: the audit follows the version's new rules
+            store.put(key, _audit(entry.item, entry.key, outcome))
+        elif store.head(key) is not None:
+            store.delete(key)
     return reports
 
 

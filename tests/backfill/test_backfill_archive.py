@@ -127,3 +127,10 @@ def test_reprocess_after_a_rules_change_renormalises_the_archive(
     again = run_backfill(rt, BackfillRequest(archive.as_uri(), reprocess=True, run_id="again"),
                          now=NOW, options=SMALL)
     assert "renormalised" not in again.report.results
+
+    # Back to the old rules: the sign-offs return to the bodies and their audits go.
+    monkeypatch.setattr(body, "_SIGNOFF", re.compile(r"(?!)"))
+    back = run_backfill(rt, BackfillRequest(archive.as_uri(), reprocess=True, run_id="back"),
+                        now=NOW, options=SMALL)
+    assert back.report.results["renormalised"] == changed
+    assert not any(b'"signoff"' in audit for audit in objects(rt.store, "audit/").values())
