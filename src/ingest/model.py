@@ -87,15 +87,28 @@ class Rendition:
 
 @dataclass(slots=True)
 class Subject:
-    """A subject or genre concept: a qcode (``medtop:04000000``, ``subj:11000000``) and a name."""
+    """A subject or genre concept: a qcode (``medtop:04000000``, ``subj:11000000``), a
+    name, and the concept's full uri where its scheme is known."""
 
     code: str | None = None
     name: str | None = None
+    uri: str | None = None
+
+
+@dataclass(slots=True)
+class Place:
+    """A place named by the item (its origin city, its country): a name and, where known,
+    a code (``iso3166-1a3:ESP``) and the code's uri."""
+
+    name: str | None = None
+    code: str | None = None
+    uri: str | None = None
 
 
 @dataclass(slots=True)
 class Picture:
-    """A photo (or graphic) associated with the article, with its own credit and rights."""
+    """A photo (or graphic) associated with the article, with its own credit and rights;
+    or, with another ``type`` (``text``, ``video``...), a member of a package."""
 
     uri: str
     caption: str | None = None
@@ -105,15 +118,32 @@ class Picture:
     copyright_notice: str | None = None
     usage_terms: str | None = None
     renditions: list[Rendition] = field(default_factory=list)
+    type: str = "picture"
+    headline: str | None = None
 
     def __post_init__(self) -> None:
-        # Only web links reach partners: a "javascript:" or "data:" href from any input
-        # format is dropped here, where every picture is made, not in each parser.
-        self.renditions = [r for r in self.renditions if is_web_url(r.href)]
+        # Only web links reach partners (``web_renditions``); the record also keeps a file
+        # the item names by path or s3:// key, for copying it into the store. Any other
+        # scheme ("javascript:", "data:", "file:") from any input format is dropped here,
+        # where every picture is made, not in each parser.
+        self.renditions = [r for r in self.renditions if is_web_url(r.href) or is_file_ref(r.href)]
+
+    @property
+    def web_renditions(self) -> list[Rendition]:
+        """The renditions a partner can fetch: what ninjs and the feeds carry."""
+        return [r for r in self.renditions if is_web_url(r.href)]
 
 
 def is_web_url(href: str) -> bool:
     return href[:8].lower().startswith(("https://", "http://"))
+
+
+def is_file_ref(href: str) -> bool:
+    """An ``s3://`` key or a scheme-less path (``abc.jpg``, ``drop/abc.jpg``)."""
+    if href[:5].lower() == "s3://":
+        return True
+    head = href.partition("/")[0]
+    return bool(href) and not href.startswith(("//", "\\")) and ":" not in head
 
 
 @dataclass(slots=True)
@@ -144,6 +174,7 @@ class Article:
     dateline: str | None = None
     located: str | None = None
     country: str | None = None
+    places: list[Place] = field(default_factory=list)
     slugline: str | None = None
     genres: list[Subject] = field(default_factory=list)
     subjects: list[Subject] = field(default_factory=list)
@@ -155,6 +186,7 @@ class Article:
     usage_terms: str | None = None
     info_sources: list[str] = field(default_factory=list)
     pictures: list[Picture] = field(default_factory=list)
+    renditions: list[Rendition] = field(default_factory=list)  # of the item itself (remote text)
     alt_ids: dict[str, str] = field(default_factory=dict)
     canonical_url: str | None = None
 
@@ -219,6 +251,8 @@ class Article:
             doc["by"] = self.byline
         if located := self.located or self.dateline:
             doc["located"] = located
+        if self.places:
+            doc["places"] = [_concept(p) for p in self.places]
         if self.subjects:
             doc["subjects"] = [_concept(s) for s in self.subjects]
         if self.genres:
@@ -237,8 +271,10 @@ class Article:
             doc["altIds"] = [{"role": k, "value": v} for k, v in sorted(self.alt_ids.items())]
         if self.pictures:
             doc["associations"] = [
-                _picture_ninjs(p, f"picture{i}") for i, p in enumerate(self.pictures, 1)
+                _picture_ninjs(p, f"{p.type}{i}") for i, p in enumerate(self.pictures, 1)
             ]
+        if self.renditions and (renditions := [r for r in self.renditions if is_web_url(r.href)]):
+            doc["renditions"] = [_rendition_ninjs(r) for r in renditions]
         return doc
 
     def content_hash(self) -> str:
@@ -259,10 +295,12 @@ class Article:
                 data[key] = datetime.fromisoformat(data[key])
         data["genres"] = [Subject(**g) for g in data.get("genres", [])]
         data["subjects"] = [Subject(**s) for s in data.get("subjects", [])]
+        data["places"] = [Place(**p) for p in data.get("places", [])]
         data["pictures"] = [
             Picture(**{**p, "renditions": [Rendition(**r) for r in p.get("renditions", [])]})
             for p in data.get("pictures", [])
         ]
+        data["renditions"] = [Rendition(**r) for r in data.get("renditions", [])]
         return cls(**data)
 
 
@@ -271,17 +309,21 @@ def _put(doc: dict[str, Any], key: str, value: Any) -> None:
         doc[key] = value
 
 
-def _concept(concept: Subject) -> dict[str, str]:
+def _concept(concept: Subject | Place) -> dict[str, str]:
     out: dict[str, str] = {}
-    if concept.code:
-        out["literal"] = concept.code
+    if concept.uri:
+        out["uri"] = concept.uri
     if concept.name:
         out["name"] = concept.name
+    if concept.code:
+        out["literal"] = concept.code
     return out
 
 
 def _picture_ninjs(picture: Picture, name: str) -> dict[str, Any]:
-    doc: dict[str, Any] = {"name": name, "uri": picture.uri, "type": "picture"}
+    doc: dict[str, Any] = {"name": name, "uri": picture.uri, "type": picture.type}
+    if picture.headline:
+        doc["headlines"] = [{"role": "main", "value": picture.headline}]
     if picture.caption:
         doc["descriptions"] = [{"role": "caption", "value": picture.caption}]
     _put(doc, "by", picture.by)
@@ -290,8 +332,8 @@ def _picture_ninjs(picture: Picture, name: str) -> dict[str, Any]:
     _put(doc, "usageTerms", picture.usage_terms)
     if picture.credit:
         doc["infoSources"] = [{"name": picture.credit, "role": "credit"}]
-    if picture.renditions:
-        doc["renditions"] = [_rendition_ninjs(r) for r in picture.renditions]
+    if renditions := picture.web_renditions:
+        doc["renditions"] = [_rendition_ninjs(r) for r in renditions]
     return doc
 
 

@@ -1,4 +1,10 @@
-"""The one way ingest parses XML: no entities, no DTD loading, no network, size-capped."""
+"""The one way ingest parses XML: no entities, no DTD loading, no network, size-capped.
+
+Nesting is bounded by libxml2 itself: without ``huge_tree`` it stops at ``MAX_DEPTH``
+elements deep, as it stops at its other resource limits; those are refused as
+``HOSTILE_XML`` like entity bombs, since no news item comes near them. Checking a lower
+bound ourselves would mean walking every tree, a cost every item would pay.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from lxml import etree
 from ingest.errors import IngestError, Reason
 
 _PROLOG_LIMIT = 4096
+MAX_DEPTH = 256  # libxml2's xmlParserMaxDepth without XML_PARSE_HUGE
 _ELEMENT_START = re.compile(rb"<[A-Za-z_]")
 _PARSER = etree.XMLParser(
     resolve_entities=False,
@@ -38,6 +45,8 @@ def parse_xml(raw: bytes) -> etree._Element:
         root = etree.fromstring(raw, parser=_PARSER)
     except etree.XMLSyntaxError as exc:
         text = str(exc)
+        if exc.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT:  # depth, name or text length
+            raise IngestError(Reason.HOSTILE_XML, f"past libxml2's limits: {text}") from None
         reason = Reason.BAD_ENCODING if "encod" in text.lower() else Reason.MALFORMED_XML
         raise IngestError(reason, text) from None
     if root is None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from afp_helpers import articles, only, outcomes
+import pytest
+from afp_helpers import articles, load, only, outcomes
 
 from ingest.errors import Reason
-from ingest.model import Subject
-from ingest.parsers import ParsedItem, ParseFailure
+from ingest.parsers import ParsedItem, ParseFailure, ParseOutcome, parse_bytes
 
 STORY = "urn:newsml:afp.com:20261127T083012Z:doc-39xk2ab"
 
@@ -22,7 +23,10 @@ def test_story_fields_and_defaults() -> None:
     assert article.version == 1
     assert article.version_created == datetime(2026, 11, 27, 8, 30, 12, tzinfo=UTC)
     assert article.slugline == "Sweden-energy-wind-parliament"
-    assert article.subjects == [Subject("subj:11000000"), Subject("subj:04005000")]
+    # IPTC: subj:11000000 exactMatch medtop:11000000, subj:04005000 exactMatch medtop:20000256
+    assert [s.code for s in article.subjects] == [
+        "subj:11000000", "medtop:11000000", "subj:04005000", "medtop:20000256"
+    ]
     assert (article.located, article.country) == ("Stockholm", "SWE")
     assert article.products == ["news"]
     assert article.standfirst == (
@@ -93,3 +97,32 @@ def test_one_bad_doc_does_not_stop_the_page() -> None:
     ]
     assert len(articles("api-page-mixed.json")) == 2
     assert all(isinstance(r, ParsedItem) for r in (results[0], results[4]))
+
+
+def story_page_with(**fields: object) -> list[ParseOutcome]:
+    """api-story-v1.json (a page of one doc) with ``fields`` of its doc replaced."""
+    page = json.loads(load("api-story-v1.json"))
+    page["response"]["docs"][0].update(fields)
+    return list(parse_bytes(json.dumps(page).encode(), source="api.json"))
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("headline", True), ("headline", False), ("slug", [True]), ("city", 1.5),
+     ("iptc", ["11000000", None]), ("creator", {"name": "Ingrid LARSSON"})],
+)
+def test_a_value_that_is_not_text_where_text_is_expected_is_an_invalid_field(
+    key: str, value: object
+) -> None:
+    """``"headline": true`` is no headline (``str()`` would make it "True")."""
+    [failure] = story_page_with(**{key: value})
+    assert isinstance(failure, ParseFailure)
+    assert failure.reason == Reason.INVALID_FIELD
+    assert failure.detail.startswith(f"{key}: expected text")
+
+
+def test_a_whole_number_where_text_is_expected_stands_for_its_digits() -> None:
+    [item] = story_page_with(afpshortid=39, slug=["Sweden", 2026])
+    assert isinstance(item, ParsedItem)
+    assert item.article.alt_ids["afp-shortid"] == "39"
+    assert item.article.slugline == "Sweden-2026"

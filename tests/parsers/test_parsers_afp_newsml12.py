@@ -30,7 +30,10 @@ def test_latin1_story_fields() -> None:
     assert article.usage_terms == "NO ARCHIVAL USE"
     assert article.products == ["news"]
     assert article.genres == [Subject(name="Article")]
-    assert article.subjects == [Subject("subj:11000000"), Subject("subj:04005000")]
+    # IPTC: subj:11000000 exactMatch medtop:11000000, subj:04005000 exactMatch medtop:20000256
+    assert [s.code for s in article.subjects] == [
+        "subj:11000000", "medtop:11000000", "subj:04005000", "medtop:20000256"
+    ]
     assert article.keywords == ["wind", "Gotland"]
     assert "Visby and Malmö said" in (article.body_html or "")
     assert [s.text for s in item.stripped] == ["ilo/bc/fz"]

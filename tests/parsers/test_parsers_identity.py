@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from afp_helpers import articles, only
 
-from ingest.parsers.identity import language_tag, urgency, uri_from_guid, uri_from_uno
+from ingest.model import Picture, Rendition
+from ingest.parsers.identity import (
+    language_tag,
+    resolve_href,
+    urgency,
+    uri_from_guid,
+    uri_from_uno,
+)
 
 STORY = "urn:newsml:afp.com:20261127T083012Z:doc-39xk2ab"
 SAME_STORY = {
@@ -66,3 +73,39 @@ def test_language_tags(raw: str, tag: str | None) -> None:
 )
 def test_urgency_range(raw: str | int, value: int | None) -> None:
     assert urgency(raw) == value
+
+
+@pytest.mark.parametrize(
+    ("href", "location", "resolved"),
+    [
+        ("abc.jpg", "https://wire.example.com/afp/x.xml", "https://wire.example.com/afp/abc.jpg"),
+        ("../img/abc.jpg", "https://wire.example.com/afp/x.xml",
+         "https://wire.example.com/img/abc.jpg"),
+        ("abc.jpg", "s3://bucket/afp/2026/x.xml", "s3://bucket/afp/2026/abc.jpg"),
+        ("abc.jpg", "drop/ara/x.xml", "drop/ara/abc.jpg"),
+        ("abc.jpg", "x.xml", "abc.jpg"),
+        ("abc.jpg", "a.zip!afp/x.xml", "a.zip!afp/abc.jpg"),
+        ("https://cdn.example.com/a.jpg", "s3://bucket/x.xml", "https://cdn.example.com/a.jpg"),
+        ("javascript:alert(1)", "https://wire.example.com/x.xml", "javascript:alert(1)"),
+    ],
+)
+def test_a_file_an_item_names_resolves_against_where_it_was_read(
+    href: str, location: str, resolved: str
+) -> None:
+    assert resolve_href(href, location) == resolved
+
+
+@pytest.mark.parametrize(
+    ("href", "kept"),
+    [
+        ("https://cdn.example.com/a.jpg", True), ("s3://bucket/a.jpg", True),
+        ("drop/a.jpg", True), ("a.jpg", True), ("/srv/drop/a.jpg", True),
+        ("javascript:alert(1)", False), ("data:image/png;base64,AAAA", False),
+        ("file:///etc/passwd", False), ("//evil.example.com/a.jpg", False), ("", False),
+        ("C:\\drop\\a.jpg", False),
+    ],
+)
+def test_a_picture_keeps_web_links_and_files_only(href: str, kept: bool) -> None:
+    picture = Picture(uri="urn:x:p", renditions=[Rendition("HighDef", href)])
+    assert bool(picture.renditions) is kept
+    assert bool(picture.web_renditions) is href.startswith("https://")

@@ -12,10 +12,12 @@ from ingest.model import Rendition, Subject
 from ingest.validate import ninjs_errors
 
 STORY = "urn:newsml:afp.com:20261127T083012Z:doc-39xk2ab"
+MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 XSD = FIXTURES.parents[2] / "src/ingest/schemas/newsml-g2/NewsML-G2_2.35-spec-All-Power.xsd"
 VALID_G2 = [
     "g2-story-v1.xml", "g2-story-v2-update.xml", "g2-story-v3-correction.xml",
-    "g2-story-v4-kill.xml", "g2-embargoed.xml", "g2-french.xml",
+    "g2-story-v4-kill.xml", "g2-embargoed.xml", "g2-french.xml", "g2-alert.xml",
+    "g2-alert-no-genre.xml",
 ]
 
 
@@ -50,7 +52,7 @@ def test_text_item_fields() -> None:
     assert article.country == "SWE"
     assert article.slugline == "Sweden-energy-wind-parliament"
     assert article.genres == [Subject("genre:Article", "Article")]
-    assert Subject("medtop:11000000", "politics") in article.subjects
+    assert Subject("medtop:11000000", "politics", MEDTOP + "11000000") in article.subjects
     assert article.products == ["news"]
     assert article.provider == "AFP"
     assert article.copyright_holder == "AFP"

@@ -27,6 +27,7 @@ __all__ = [
     "detect_format",
     "get_parser",
     "parse_bytes",
+    "storable_text",
 ]
 
 FORMATS = ("newsml-g2", "afp-newsml12", "afp-api", "html", "text")
@@ -46,6 +47,10 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 _HTML_MARKERS = re.compile(rb"<!doctype\s+html|<(?:html|head|body|p|div|article)[\s>]", re.I)
 _HTML_ROOTS = frozenset({b"html", b"head", b"body", b"p", b"div", b"article"})
+# What no output can carry: C0 controls but tab and line ends (XML 1.0 has none, PostgreSQL
+# no NUL), the noncharacters U+FFFE and U+FFFF, and surrogates (UTF-8 holds none alone).
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
@@ -61,7 +66,7 @@ def detect_format(raw: bytes, name: str) -> str:
         return "afp-api"
     if head.startswith(b"<"):
         root = _root_name(head)
-        if root in (b"newsItem", b"newsMessage") and G2_NAMESPACE in head:
+        if root in (b"newsItem", b"newsMessage", b"packageItem") and G2_NAMESPACE in head:
             return "newsml-g2"
         if root in (b"NewsML", b"NewsItem"):
             return "afp-newsml12"
@@ -102,6 +107,16 @@ def parse_bytes(
         raise IngestError(Reason.EMPTY, f"{source}: no content")
     chosen = detect_format(raw, name) if fmt == "auto" else fmt
     return get_parser(chosen).parse(raw, source=source)
+
+
+def storable_text(text: str, where: str) -> str:
+    """Decoded input text without control characters; ``BAD_ENCODING`` if it holds a lone
+    surrogate (JSON can escape one, a page's charset such as UTF-7 can decode to one)."""
+    if UNSTORABLE.search(text) is None:  # the usual text: one scan, no copy
+        return text
+    if _SURROGATE.search(text):
+        raise IngestError(Reason.BAD_ENCODING, f"{where}: lone surrogate in the text")
+    return UNSTORABLE.sub("", text)
 
 
 def gunzip(raw: bytes, max_bytes: int) -> bytes:

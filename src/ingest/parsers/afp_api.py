@@ -15,6 +15,7 @@ from typing import Any
 
 from ingest.errors import IngestError, Reason
 from ingest.model import Article, Picture, PubStatus, Rendition, Subject
+from ingest.parsers import storable_text
 from ingest.parsers.base import ParsedItem, ParseOutcome
 from ingest.parsers.body import render_body, text_blocks
 from ingest.parsers.identity import (
@@ -22,7 +23,7 @@ from ingest.parsers.identity import (
     country_code,
     finish,
     integer,
-    iptc_subject,
+    is_alert,
     language_tag,
     parse_date,
     picture_rights,
@@ -32,12 +33,16 @@ from ingest.parsers.identity import (
     version_number,
 )
 from ingest.parsers.outcomes import each_item
+from ingest.vocab import places
 
 _STATUSES: dict[str, PubStatus] = {
     "usable": "usable", "embargoed": "usable", "withheld": "withheld", "canceled": "canceled",
     "cancelled": "canceled",
 }
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+MAX_DEPTH = 100  # JSON nesting refused past this; an API Core page nests 7 deep
+_TOO_DEEP = f"JSON nested deeper than {MAX_DEPTH} levels"
+# Escapes ``load_json`` must look behind: surrogates, C0 controls, U+FFFE and U+FFFF
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|00[01]|[fF]{3}[eEfF])")
 _TYPES = frozenset({"text", "picture", "video", "audio", "graphic", "composite"})
 
 
@@ -47,27 +52,65 @@ class AFPAPIParser:
     name = "afp-api"
 
     def parse(self, raw: bytes, *, source: str) -> Iterator[ParseOutcome]:
-        try:
-            text = raw.decode("utf-8-sig")
-            data = json.loads(text)
-        except UnicodeDecodeError as exc:
-            raise IngestError(Reason.BAD_ENCODING, f"not UTF-8: {exc}") from None
-        except ValueError as exc:
-            raise IngestError(Reason.MALFORMED_JSON, str(exc)) from None
-        except RecursionError:
-            raise IngestError(Reason.MALFORMED_JSON, "JSON nested too deeply") from None
-        if _SURROGATE_ESCAPE.search(text):
-            _refuse_lone_surrogates(data)
-        docs, many = _docs(data)
+        docs, many = _docs(load_json(raw))
         yield from each_item(docs, _article, _ref, many=many)
 
 
-def _refuse_lone_surrogates(data: Any) -> None:
-    """JSON may escape half a surrogate pair (``"\\ud800"``): text no UTF-8 can store."""
+def load_json(raw: bytes) -> Any:
+    """UTF-8 JSON -> Python values every later step can take, else ``IngestError``.
+
+    ``NaN`` and ``Infinity`` are not JSON (RFC 8259): ``MALFORMED_JSON``; ``1e400`` is,
+    and reads as infinity, which the field that reads it refuses (``INVALID_FIELD``), as
+    it refuses a whole number out of its range. Nesting past ``MAX_DEPTH`` is ``MALFORMED_JSON``
+    whatever the stack depth of the caller. Escapes of half a surrogate pair (text no
+    UTF-8 holds) are ``BAD_ENCODING``; control characters, which carry no text and
+    which PostgreSQL (NUL) and XML feeds refuse, are removed.
+    """
     try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise IngestError(Reason.BAD_ENCODING, f"lone surrogate in JSON text: {exc}") from None
+        text = raw.decode("utf-8-sig")
+        data = _DECODER.decode(text)
+    except UnicodeDecodeError as exc:
+        raise IngestError(Reason.BAD_ENCODING, f"not UTF-8: {exc}") from None
+    except ValueError as exc:
+        raise IngestError(Reason.MALFORMED_JSON, str(exc)) from None
+    except RecursionError:
+        raise IngestError(Reason.MALFORMED_JSON, _TOO_DEEP) from None
+    scrub = (  # C scans (a regex without a literal prefix cost three times json.loads)
+        ("\\u" in text and _SUSPECT_ESCAPE.search(text) is not None)
+        or "\ufffe" in text or "\uffff" in text
+    )
+    if scrub or raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+        _walk(data, scrub=scrub)
+    return data
+
+
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+# One decoder for every call: ``json.loads`` with a hook builds a new one each time, which
+# cost a third of decoding an API Core doc. Integers keep the C parser's own conversion
+# (a ``parse_int`` hook cost as much again): past Python's int-string limit (4300 digits)
+# it raises ValueError, which is ``MALFORMED_JSON`` like any unreadable document.
+_DECODER = json.JSONDecoder(parse_constant=_not_a_number)
+
+
+def _walk(data: Any, *, scrub: bool) -> None:
+    """Level by level (no recursion), refuse nesting past ``MAX_DEPTH`` and, with
+    ``scrub``, lone surrogates; remove control characters from string values."""
+    level = [data] if isinstance(data, (dict, list)) else []
+    for _ in range(MAX_DEPTH):
+        below = []
+        for node in level:
+            for key, value in node.items() if type(node) is dict else enumerate(node):
+                if type(value) is dict or type(value) is list:
+                    below.append(value)
+                elif scrub and type(value) is str:
+                    node[key] = storable_text(value, "JSON")
+        if not below:
+            return
+        level = below
+    raise IngestError(Reason.MALFORMED_JSON, _TOO_DEEP)
 
 
 def _docs(data: Any) -> tuple[list[Any], bool]:
@@ -122,9 +165,10 @@ def _article(doc: Any) -> ParsedItem:
         byline=_str(doc, "creator"),
         located=_str(doc, "city"),
         country=country_code(_str(doc, "country")),
+        places=places((None, _str(doc, "city")), (_str(doc, "country"), _str(doc, "countryname"))),
         slugline="-".join(_strs(doc, "slug")) or None,
         genres=[Subject(name=g) for g in _strs(doc, "genre")],
-        subjects=[iptc_subject(code) for code in _strs(doc, "iptc")],
+        subjects=[Subject(code) for code in _strs(doc, "iptc")],
         products=_strs(doc, "product"),
         provider=_str(doc, "provider") or AFP,
         info_sources=_strs(doc, "source"),
@@ -136,7 +180,8 @@ def _article(doc: Any) -> ParsedItem:
         raise IngestError(Reason.INVALID_FIELD, f"{uno}: bagItem is not a list")
     when = article.version_created or article.first_created
     article.pictures = [_picture(item, uno, when) for item in bag]
-    return ParsedItem(finish(article), stripped)
+    alert = any(is_alert(g) for g in _strs(doc, "genreid"))  # "afpattribute:Alert"
+    return ParsedItem(finish(article, alert=alert), stripped)
 
 
 def _picture(item: Any, uno: str, when: datetime | None) -> Picture:
@@ -169,14 +214,19 @@ def _picture(item: Any, uno: str, when: datetime | None) -> Picture:
 
 
 def _strs(doc: dict[str, Any], key: str) -> list[str]:
-    """A field AFP sends either as a string or a list of strings, as a list."""
+    """A field AFP sends either as a string or a list of strings, as a list.
+
+    A whole number stands for its digits (an id sent unquoted); any other value where
+    text is expected (``true``, ``1.5``, ``null`` in a list, an object) is an
+    ``INVALID_FIELD``: ``true`` is no headline, and ``str()`` would make it "True".
+    """
     value = doc.get(key)
     if value is None:
         return []
-    values = value if isinstance(value, list) else [value]
+    values = value if type(value) is list else [value]
     texts = []
     for v in values:
-        if not isinstance(v, (str, int)):
+        if type(v) is not str and type(v) is not int:  # a bool is an int: not by type()
             raise IngestError(Reason.INVALID_FIELD, f"{key}: expected text, got {value!r:.60}")
         text = " ".join(str(v).split())  # clean_text, inlined: this runs ~35 times a doc
         if text:

@@ -24,16 +24,18 @@ from ingest.parsers.identity import (
     country_code,
     finish,
     integer,
-    iptc_subject,
+    is_alert,
     language_tag,
     parse_date,
     picture_rights,
+    resolve_href,
     signals,
     urgency,
     version_number,
 )
 from ingest.parsers.outcomes import each_item
-from ingest.parsers.xmlindex import ChildIndex, first, index_children
+from ingest.parsers.xmlindex import ChildIndex, first, index_children, text_of
+from ingest.vocab import places
 from ingest.xmlsafe import parse_xml
 
 _STATUSES: dict[str, PubStatus] = {
@@ -42,6 +44,12 @@ _STATUSES: dict[str, PubStatus] = {
 }
 
 
+# A file's ``Format`` FormalName (AFP writes ``JPG``) -> its media type, for a ContentItem
+# that gives no ``MimeType``; the first word is the format (``JPEG Baseline``)
+_FORMAT_TYPES = {
+    "JPG": "image/jpeg", "JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif",
+    "TIF": "image/tiff", "TIFF": "image/tiff", "WEBP": "image/webp",
+}
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _NONE: list[etree._Element] = []
 
@@ -67,25 +75,28 @@ class AFPNewsML12Parser:
         priority = _formal(_under((root,), "NewsEnvelope", "Priority"))
         yield from each_item(
             items,
-            lambda item: _article(item, products, priority),
+            lambda item: _article(item, products, priority, source),
             lambda i, item: item.findtext("Identification/NewsIdentifier/PublicIdentifier")
             or f"NewsItem[{i}]",
             many=len(items) > 1,
         )
 
 
-def _article(item: etree._Element, products: list[str], priority: str | None) -> ParsedItem:
+def _article(
+    item: etree._Element, products: list[str], priority: str | None, source: str
+) -> ParsedItem:
+    """One NewsItem; ``source`` locates it, and the photo files it names beside it."""
     top = _kids(item)
     ident = _under(top.get("Identification", _NONE), "NewsIdentifier")
     ids = _kids(ident)
-    date_id = _text(first(ids, "DateId"))
-    item_id = _text(first(ids, "NewsItemId"))
+    date_id = text_of(first(ids, "DateId"))
+    item_id = text_of(first(ids, "NewsItemId"))
     if ident is None or not date_id or not item_id:
         raise IngestError(Reason.MISSING_ID, "NewsItem has no DateId/NewsItemId")
-    provider_id = _text(first(ids, "ProviderId")) or "afp.com"
-    version = version_number(_text(first(ids, "RevisionId")), "RevisionId")
+    provider_id = text_of(first(ids, "ProviderId")) or "afp.com"
+    version = version_number(text_of(first(ids, "RevisionId")), "RevisionId")
     alt_ids = afp_ids(date_id, item_id)
-    public_id = _text(first(ids, "PublicIdentifier"))
+    public_id = text_of(first(ids, "PublicIdentifier"))
     if public_id:
         alt_ids["afp-public-identifier"] = public_id
     mgmt = _kids(first(top, "NewsManagement"))
@@ -101,36 +112,37 @@ def _article(item: etree._Element, products: list[str], priority: str | None) ->
         raise IngestError(Reason.INVALID_FIELD, f"{item_id}: unknown Status {status!r}")
     advisory = _advisory(lines)
     correction = _property(desc.get("Property", _NONE), "Version") == "Correction"
-    created = parse_date(_text(first(mgmt, "ThisRevisionCreated")), "ThisRevisionCreated")
+    created = parse_date(text_of(first(mgmt, "ThisRevisionCreated")), "ThisRevisionCreated")
     located = _tagged(origin, "Property")
     article = Article(
         uri=f"urn:newsml:{provider_id}:{date_id}:{item_id}",
         version=version,
         pub_status=_STATUSES[status],
         version_created=created,
-        first_created=parse_date(_text(first(mgmt, "FirstCreated")), "FirstCreated"),
+        first_created=parse_date(text_of(first(mgmt, "FirstCreated")), "FirstCreated"),
         embargoed_until=parse_date(
-            _text(_under(mgmt.get("StatusWillChange", _NONE), "DateAndTime")), "StatusWillChange"
+            text_of(_under(mgmt.get("StatusWillChange", _NONE), "DateAndTime")), "StatusWillChange"
         ),
         signals=signals([], correction=correction),
         ed_note=advisory,
         urgency=urgency(_formal(first(mgmt, "Urgency")) or priority),
         language=language_tag(_formal(first(desc, "Language")) or item.get(_XML_LANG)),
-        headline=_text(first(lines, "HeadLine")),
-        subheadline=_text(first(lines, "SubHeadLine")),
-        byline=_text(first(lines, "ByLine")),
-        dateline=_text(first(lines, "DateLine")),
+        headline=text_of(first(lines, "HeadLine")),
+        subheadline=text_of(first(lines, "SubHeadLine")),
+        byline=text_of(first(lines, "ByLine")),
+        dateline=text_of(first(lines, "DateLine")),
         located=_property(located, "City"),
         country=country_code(_property(located, "Country")),
-        slugline=_text(first(lines, "SlugLine"))
-        or _text(_under(top.get("Identification", _NONE), "NameLabel")),
+        places=places((None, _property(located, "City")), (_property(located, "Country"), None)),
+        slugline=text_of(first(lines, "SlugLine"))
+        or text_of(_under(top.get("Identification", _NONE), "NameLabel")),
         genres=[Subject(name=g) for g in _formals(desc.get("Genre", _NONE))],
-        subjects=[iptc_subject(c) for c in _formals(_subject_codes(desc))],
+        subjects=[Subject(c) for c in _formals(_subject_codes(desc))],
         keywords=_properties(desc.get("Property", _NONE), "Keyword"),
         products=products,
         provider=AFP if provider_id == "afp.com" else provider_id,
-        copyright_notice=_text(first(lines, "CopyrightLine")),
-        usage_terms=_text(_under(parts.get("RightsMetadata", _NONE), "UsageRights", "UsageType")),
+        copyright_notice=text_of(first(lines, "CopyrightLine")),
+        usage_terms=text_of(_under(parts.get("RightsMetadata", _NONE), "UsageRights", "UsageType")),
         alt_ids=alt_ids,
     )
     components = [(c, _is_photo(c)) for c in parts.get("NewsComponent", _NONE)]
@@ -138,8 +150,11 @@ def _article(item: etree._Element, products: list[str], priority: str | None) ->
     stripped: list[Stripped] = []
     if text_item is not None:
         article.body_html, stripped = render_body(xml_blocks(text_item))
-    article.pictures = [_picture(c, article.uri, created) for c, photo in components if photo]
-    return ParsedItem(finish(article), stripped)
+    article.pictures = [
+        _picture(c, article.uri, created, source) for c, photo in components if photo
+    ]
+    alert = is_alert(_formal(first(mgmt, "NewsItemType")))
+    return ParsedItem(finish(article, alert=alert), stripped)
 
 
 def _subject_codes(desc: ChildIndex) -> list[etree._Element]:
@@ -174,11 +189,14 @@ def _is_photo(component: etree._Element) -> bool:
     return next(_files(component), None) is not None
 
 
-def _picture(component: etree._Element, story: str, created: datetime | None) -> Picture:
-    """A photo component: its Duid names it within the story, else its first file does."""
+def _picture(
+    component: etree._Element, story: str, created: datetime | None, source: str
+) -> Picture:
+    """A photo component: its Duid names it within the story, else its first file does.
+    Every file is a rendition, its ``Href`` resolved against the item's ``source``."""
     parts = _kids(component)
     lines = _kids(first(parts, "NewsLines"))
-    credit = _text(first(lines, "CreditLine"))
+    credit = text_of(first(lines, "CreditLine"))
     holder, notice = picture_rights(credit, created)
     renditions = []
     for part in _files(component):
@@ -188,18 +206,18 @@ def _picture(component: etree._Element, story: str, created: datetime | None) ->
         properties = _tagged(chars, "Property")
         renditions.append(Rendition(
             name=role,
-            href=part.get("Href", ""),
-            content_type=_formal(_under((part,), "MimeType")),
+            href=resolve_href(part.get("Href", ""), source),
+            content_type=_content_type(part),
             width=integer(_property(properties, "Width"), "Width"),
             height=integer(_property(properties, "Height"), "Height"),
             size_in_bytes=integer(
-                _text(_under((chars,), "SizeInBytes") if chars is not None else None),
+                text_of(_under((chars,), "SizeInBytes") if chars is not None else None),
                 "SizeInBytes",
             ),
         ))
     caption = next(
         (
-            _text(next(c.iterdescendants("DataContent"), None))
+            text_of(next(c.iterdescendants("DataContent"), None))
             for c in parts.get("NewsComponent", _NONE)
             if _formal(_under((c,), "Role")) == "Caption"
         ),
@@ -208,19 +226,28 @@ def _picture(component: etree._Element, story: str, created: datetime | None) ->
     duid = component.get("Duid")
     return Picture(
         uri=f"{story}#{duid}" if duid else renditions[0].href,
-        caption=caption or _text(first(lines, "HeadLine")),
-        by=_text(first(lines, "ByLine")),
+        caption=caption or text_of(first(lines, "HeadLine")),
+        by=text_of(first(lines, "ByLine")),
         credit=credit,
         copyright_holder=holder,
-        copyright_notice=_text(first(lines, "CopyrightLine")) or notice,
-        usage_terms=_text(_under(parts.get("RightsMetadata", _NONE), "UsageRights", "UsageType")),
+        copyright_notice=text_of(first(lines, "CopyrightLine")) or notice,
+        usage_terms=text_of(_under(parts.get("RightsMetadata", _NONE), "UsageRights", "UsageType")),
         renditions=renditions,
     )
 
 
+def _content_type(content: etree._Element) -> str | None:
+    """A ContentItem's media type: its ``MimeType``, else what its ``Format`` names."""
+    given = _formal(_under((content,), "MimeType"))
+    if given:
+        return given
+    name = (_formal(_under((content,), "Format")) or "").partition(" ")[0]
+    return _FORMAT_TYPES.get(name.upper())
+
+
 def _advisory(lines: ChildIndex) -> str | None:
     notes = [
-        _text(_under((line,), "NewsLineText"))
+        text_of(_under((line,), "NewsLineText"))
         for line in lines.get("NewsLine", _NONE)
         if _formal(_under((line,), "NewsLineType")) == "AdvisoryLine"
     ]
@@ -249,13 +276,6 @@ def _under(parents: Iterable[etree._Element], *tags: str) -> etree._Element | No
 def _tagged(parent: etree._Element | None, tag: str) -> list[etree._Element]:
     """The children of ``parent`` with ``tag``; none when there is no parent."""
     return [] if parent is None else [c for c in parent if c.tag == tag]
-
-
-def _text(element: etree._Element | None) -> str | None:
-    """All the text inside ``element``, whitespace collapsed; None if absent or blank."""
-    if element is None:
-        return None
-    return clean_text(element.text if not len(element) else "".join(element.itertext()))
 
 
 def _formal(element: etree._Element | None) -> str | None:

@@ -23,8 +23,22 @@ from ingest.clean.sanitise import sanitise_html
 from ingest.model import collapse_space
 from ingest.parsers.base import Stripped
 
-# "bur-dar-gl/fz", "hh/ph", "sst/jj/", "mm-ach/lb": desk initials with at least one slash.
-_SIGNOFF = re.compile(r"^[a-z]{1,8}(?:[-/][a-z]{1,8})*/[a-z]{1,8}(?:[-/][a-z]{1,8})*/?$")
+# A desk sign-off is made of its shape, in any script: two or more groups of initials
+# separated by "/" ("bur-dar-gl/fz", "hh/ph", "sst/jj/", "ففف/ح س/كام", "دمس-دلا/غ ر/كام"). A
+# group is pieces joined by "-"; a piece is one run of at most four letters, or initials
+# of one or two letters spelled out with single spaces ("ح س", "ا ف ب"). Words are longer,
+# sentences carry punctuation or digits, and cased scripts write initials in lower case
+# (checked apart: "TCP/IP" is not a sign-off): what a final sentence has and initials lack.
+# Only ever ``fullmatch``ed, so the order of a piece's alternatives changes what it costs,
+# not what it accepts: the plain run comes first, as in most sign-offs.
+_LETTER = r"[^\W\d_]"
+_PIECE = rf"(?:{_LETTER}{{1,4}}|{_LETTER}{{1,2}}(?: {_LETTER}{{1,2}}){{1,3}})"
+_GROUP = rf"{_PIECE}(?:-{_PIECE})*"
+_SIGNOFF = re.compile(rf"{_GROUP}(?:/{_GROUP}){{1,7}}/?")
+# The sign-off at the end of the last paragraph ("... said the minister. bur-dar/fz"): it
+# follows the end of a sentence, so a slash pair inside prose ("cash and/or") never is one.
+_SENTENCE_END = re.compile(r"[.!?\u061f\u2026\"'\u00bb\u201d)\]]\s+")  # ؟ … » ” and the usual
+_TAIL = 80  # the trailing sign-off lies within the last characters of the paragraph
 _SUBHEAD = re.compile(r"^-\s*(?P<text>.*?\S)\s*-$")
 _CONTAINERS = frozenset({"block", "div", "section", "article", "body", "body.content"})
 _HEADINGS = frozenset({"hl1", "hl2", "h1", "h2", "h3", "h4", "h5", "h6"})
@@ -47,7 +61,9 @@ def text_blocks(paragraphs: Iterable[str]) -> list[Block]:
 
 def _plain(text: str) -> Block:
     """A paragraph of text: ``text`` kind if it is printable, else left to the sanitiser."""
-    return ("text" if text.isprintable() else "p", escape(text, quote=False), text)
+    # escape(text, quote=False), spelled out: html.escape's call cost a fifth of the paragraph
+    html = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return ("text" if text.isprintable() else "p", html, text)
 
 
 def xml_blocks(container: etree._Element) -> list[Block]:
@@ -60,17 +76,13 @@ def xml_blocks(container: etree._Element) -> list[Block]:
     return list(_walk(container if body is None else body))
 
 
-def render_body(blocks: Iterable[Block]) -> tuple[str | None, list[Stripped]]:
+def render_body(blocks: list[Block]) -> tuple[str | None, list[Stripped]]:
     """(sanitised body or None if nothing is left, what was stripped)."""
     out: list[str] = []
     markup: list[str] = []  # consecutive blocks carrying the input's markup: sanitised at once
     stripped: list[Stripped] = []
-    for kind, html, text in blocks:
+    for kind, html, text in _without_signoff(blocks, stripped):
         if not text:
-            continue
-        # Both patterns need a character a prose paragraph rarely has: test that first.
-        if "/" in text and _SIGNOFF.match(text):
-            stripped.append(Stripped("signoff", text))
             continue
         subhead = _SUBHEAD.match(text) if text[0] == "-" and kind != "raw" else None
         if kind == "h2" or subhead:
@@ -93,6 +105,38 @@ def render_body(blocks: Iterable[Block]) -> tuple[str | None, list[Stripped]]:
     return (body or None), stripped
 
 
+def _without_signoff(blocks: list[Block], stripped: list[Stripped]) -> list[Block]:
+    """``blocks`` without the desk's sign-off, which AFP puts last: the last paragraph
+    with text, or the end of it. Only there: initials-shaped text elsewhere is copy."""
+    last = len(blocks) - 1
+    while last >= 0 and not blocks[last][2]:
+        last -= 1
+    if last < 0 or blocks[last][0] not in ("text", "p") or "/" not in blocks[last][2][-_TAIL:]:
+        return blocks  # the usual body: one slash test on the last paragraph
+    kind, html, text = blocks[last]
+    if _SIGNOFF.fullmatch(text) and text == text.lower():
+        stripped.append(Stripped("signoff", text))
+        return blocks[:last]
+    tail = text[-_TAIL:]
+    found = next(
+        (end for end in _SENTENCE_END.finditer(tail) if _SIGNOFF.fullmatch(tail, end.end())),
+        None,
+    )
+    if found is None or tail[found.end():] != tail[found.end():].lower():
+        return blocks
+    signoff = tail[found.end():]
+    kept = text[: len(text) - len(tail) + found.start() + 1]
+    if kind == "text":
+        html = escape(kept, quote=False)
+    else:  # the input's markup: cut it where its text ends with the sign-off
+        marked = html.rstrip()
+        if not marked.endswith(escape(signoff, quote=False)):
+            return blocks
+        html = marked[: -len(escape(signoff, quote=False))].rstrip()
+    stripped.append(Stripped("signoff", signoff))
+    return [*blocks[:last], (kind, html, kept)]
+
+
 def _localname(tag: str) -> str:
     """``{ns}p`` -> ``p``, ``p`` -> ``p`` (what ``etree.QName(tag).localname`` gives)."""
     return tag.rpartition("}")[2]
@@ -109,7 +153,8 @@ def _walk(parent: etree._Element) -> Iterator[Block]:
         if name == "p" and not len(child):  # the usual paragraph: plain text, no markup
             own = child.text or ""
             kind = "text" if own.isprintable() else "p"  # a line break too goes to nh3
-            yield (kind, escape(own, quote=False), collapse_space(own))
+            html = own.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # escape()
+            yield (kind, html, collapse_space(own))
         elif name in _CONTAINERS:
             yield from _walk(child)
         elif name in _SKIPPED:

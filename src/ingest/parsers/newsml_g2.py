@@ -1,8 +1,12 @@
-"""NewsML-G2 (AFP's current XML) -> Articles: a ``newsItem``, or a ``newsMessage`` of them.
+"""NewsML-G2 (AFP's current XML) -> Articles: a ``newsItem`` or ``packageItem``, or a
+``newsMessage`` of them.
 
 In a newsMessage, picture items (``ninat:picture``/``ninat:graphic``) linked from a text
 item by ``itemMeta/link@residref`` travel as that article's pictures, with their own
-credit and rights; a picture no text item links to becomes a picture article itself.
+credit and rights; a picture no text item links to becomes a picture article itself. A
+text item whose content is ``remoteContent`` (no inline body) keeps those as its own
+renditions: links, not fetched. A package is a ``composite`` article whose associations
+are its members (``newsml_g2_package``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,16 @@ from collections.abc import Iterator
 from lxml import etree
 
 from ingest.errors import IngestError, Reason
-from ingest.model import Article, Picture, PubStatus, Rendition, Subject, collapse_space
+from ingest.model import (
+    Article,
+    Picture,
+    PubStatus,
+    Rendition,
+    Subject,
+    is_file_ref,
+    is_web_url,
+)
+from ingest.parsers import G2_NAMESPACE
 from ingest.parsers.base import ParsedItem, ParseOutcome
 from ingest.parsers.body import render_body, xml_blocks
 from ingest.parsers.identity import (
@@ -21,19 +34,23 @@ from ingest.parsers.identity import (
     country_code,
     finish,
     integer,
+    is_alert,
     language_tag,
     parse_date,
     picture_rights,
+    resolve_href,
     signals,
     urgency,
     uri_from_guid,
     version_number,
 )
+from ingest.parsers.newsml_g2_package import package_members
 from ingest.parsers.outcomes import each_item
-from ingest.parsers.xmlindex import ChildIndex, first, index_children
+from ingest.parsers.xmlindex import ChildIndex, first, index_children, text_of
+from ingest.vocab import places
 from ingest.xmlsafe import parse_xml
 
-NS = "http://iptc.org/std/nar/2006-10-01/"
+NS = G2_NAMESPACE.decode()
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PICTURE_CLASSES = frozenset({"ninat:picture", "ninat:graphic"})
 _STATUSES: dict[str, PubStatus] = {
@@ -47,6 +64,7 @@ def _q(name: str) -> str:
 
 
 _NEWS_ITEM, _NEWS_MESSAGE, _ITEM_SET = _q("newsItem"), _q("newsMessage"), _q("itemSet")
+_PACKAGE_ITEM, _TITLE = _q("packageItem"), _q("title")
 _ITEM_META, _RIGHTS_INFO = _q("itemMeta"), _q("rightsInfo")
 _CONTENT_META, _CONTENT_SET = _q("contentMeta"), _q("contentSet")
 # children of itemMeta
@@ -79,21 +97,28 @@ class NewsMLG2Parser:
         root = parse_xml(raw)
         tag = root.tag
         if tag == _NEWS_ITEM:  # one item, no message around it to hold its pictures
-            item = _Item(root)
+            item = _Item(root, source)
             yield ParsedItem(_picture_article(item)) if item.is_picture else _text_article(item, [])
+            return
+        if tag == _PACKAGE_ITEM:
+            yield _package_article(_Item(root, source))
             return
         if tag != _NEWS_MESSAGE:
             raise IngestError(Reason.UNSUPPORTED_ITEM, f"root is {tag!r}, not a G2 newsItem")
-        elements = [n for s in root.iterchildren(_ITEM_SET) for n in s.iterchildren(_NEWS_ITEM)]
-        if not elements:
+        sets = list(root.iterchildren(_ITEM_SET))
+        elements = [n for s in sets for n in s.iterchildren(_NEWS_ITEM)]
+        packages = [_Item(p, source) for s in sets for p in s.iterchildren(_PACKAGE_ITEM)]
+        if not elements and not packages:
             raise IngestError(Reason.EMPTY, "newsMessage holds no newsItem")
-        items = [_Item(element) for element in elements]
+        items = [_Item(element, source) for element in elements]
         pictures = {item.element.get("guid", ""): item for item in items if item.is_picture}
         texts = [item for item in items if not item.is_picture]
         linked = {link.get("residref") for item in texts for link in item.meta.get(_LINK, _NONE)}
         standalone = [item for guid, item in pictures.items() if guid not in linked]
 
         def build(item: _Item) -> ParsedItem:
+            if item.element.tag == _PACKAGE_ITEM:
+                return _package_article(item)
             if item.is_picture:
                 return ParsedItem(_picture_article(item))
             refs = [link.get("residref") for link in item.meta.get(_LINK, _NONE)]
@@ -101,7 +126,7 @@ class NewsMLG2Parser:
             return _text_article(item, attached)
 
         yield from each_item(
-            texts + standalone,
+            texts + standalone + packages,
             build,
             lambda i, item: item.element.get("guid") or f"item[{i}]",
             many=True,
@@ -117,12 +142,13 @@ class _Item:
     those of every ``contentMeta``.
     """
 
-    __slots__ = ("cm", "cms", "element", "is_picture", "meta", "rights", "sets")
+    __slots__ = ("cm", "cms", "element", "is_picture", "meta", "rights", "sets", "source")
 
-    def __init__(self, element: etree._Element) -> None:
+    def __init__(self, element: etree._Element, source: str) -> None:
         top = index_children((element,))
         content_metas = top.get(_CONTENT_META, _NONE)
         self.element = element
+        self.source = source  # where the item was read: relative hrefs resolve against it
         self.meta = index_children(top.get(_ITEM_META, _NONE))
         self.rights = index_children(top.get(_RIGHTS_INFO, _NONE))
         self.sets = index_children(top.get(_CONTENT_SET, _NONE))
@@ -148,7 +174,11 @@ def _text_article(item: _Item, pictures: list[Picture]) -> ParsedItem:
         article.body_html, stripped = render_body(xml_blocks(inline))
     else:
         stripped = []
-    return ParsedItem(finish(article), stripped)
+        article.renditions = _renditions(item)
+    # An alert says so in its genre (finish reads those) or, in AFP's items, a signal.
+    given = item.meta.get(_SIGNAL)
+    alert = given is not None and any(is_alert(s.get("qcode")) for s in given)
+    return ParsedItem(finish(article, alert=alert), stripped)
 
 
 def _picture_article(item: _Item) -> Article:
@@ -169,37 +199,39 @@ def _common(item: _Item) -> Article:
     uri, alt_ids = uri_from_guid(guid)
     version = version_number(element.get("version"), "version")
     headline, subheadline = _headlines(item.cms.get(_HEADLINE, _NONE))
-    located = first(cm, _LOCATED)
+    located, country, where = _location(first(cm, _LOCATED))
+    subjects, subject_places = _subjects(cm.get(_SUBJECT, _NONE))
     return Article(
         uri=uri,
         version=version,
         pub_status=_STATUSES.get(_qcode(first(meta, _PUB_STATUS)) or "", "usable"),
-        version_created=parse_date(_text(first(meta, _VERSION_CREATED)), "versionCreated"),
+        version_created=parse_date(text_of(first(meta, _VERSION_CREATED)), "versionCreated"),
         first_created=parse_date(
-            _text(first(meta, _FIRST_CREATED)) or _text(first(cm, _CONTENT_CREATED)),
+            text_of(first(meta, _FIRST_CREATED)) or text_of(first(cm, _CONTENT_CREATED)),
             "firstCreated",
         ),
-        embargoed_until=parse_date(_text(first(meta, _EMBARGOED)), "embargoed"),
+        embargoed_until=parse_date(text_of(first(meta, _EMBARGOED)), "embargoed"),
         signals=signals([s.get("qcode", "") for s in meta.get(_SIGNAL, _NONE)]),
-        ed_note=_text(first(meta, _ED_NOTE)),
-        urgency=urgency(_text(first(cm, _URGENCY))),
+        ed_note=text_of(first(meta, _ED_NOTE)),
+        urgency=urgency(text_of(first(cm, _URGENCY))),
         language=language_tag(_attr(first(cm, _LANGUAGE), "tag") or element.get(XML_LANG)),
         headline=headline,
         subheadline=subheadline,
         standfirst=_description(cm, "summary"),
-        byline=_text(first(cm, _BY)) or _names(cm.get(_CREATOR, _NONE)),
-        dateline=_text(first(cm, _DATELINE)),
-        located=_text(_child(located, _NAME)) if located is not None else None,
-        country=_country(located),
-        slugline=_text(first(cm, _SLUGLINE)),
+        byline=text_of(first(cm, _BY)) or _names(cm.get(_CREATOR, _NONE)),
+        dateline=text_of(first(cm, _DATELINE)),
+        located=located,
+        country=country,
+        places=places(*where, *subject_places),
+        slugline=text_of(first(cm, _SLUGLINE)),
         genres=[_concept(g) for g in cm.get(_GENRE, _NONE)],
-        subjects=[_concept(s) for s in cm.get(_SUBJECT, _NONE)],
+        subjects=subjects,
         keywords=[k for k in (clean_text(k.text) for k in cm.get(_KEYWORD, _NONE)) if k],
         products=[p for p in (_label(s) for s in meta.get(_SERVICE, _NONE)) if p],
         provider=_provider(first(meta, _PROVIDER)),
         copyright_holder=_label(first(rights, _HOLDER)),
-        copyright_notice=_text(first(rights, _NOTICE)),
-        usage_terms=_text(first(rights, _USAGE)),
+        copyright_notice=text_of(first(rights, _NOTICE)),
+        usage_terms=text_of(first(rights, _USAGE)),
         info_sources=[s for s in (_label(i) for i in cm.get(_INFO_SOURCE, _NONE)) if s],
         alt_ids=alt_ids,
     )
@@ -211,7 +243,7 @@ def _picture(item: _Item, article: Article | None = None) -> Picture:
     ``article`` is the item's own ``_common`` when the caller already built it."""
     if article is None:
         article = _common(item)
-    credit = _text(first(item.cms, _CREDITLINE))
+    credit = text_of(first(item.cms, _CREDITLINE))
     holder, notice = picture_rights(credit, article.version_created or article.first_created)
     return Picture(
         uri=article.uri,
@@ -221,33 +253,38 @@ def _picture(item: _Item, article: Article | None = None) -> Picture:
         copyright_holder=article.copyright_holder or holder,
         copyright_notice=article.copyright_notice or notice,
         usage_terms=article.usage_terms,
-        renditions=[_rendition(r) for r in item.sets.get(_REMOTE, _NONE)],
+        renditions=_renditions(item),
     )
 
 
-def _rendition(remote: etree._Element) -> Rendition:
+def _package_article(item: _Item) -> ParsedItem:
+    """A packageItem: a composite article, its members as ordered associations."""
+    article = _common(item)
+    article.type = "composite"
+    article.headline = article.headline or text_of(first(item.meta, _TITLE))
+    article.pictures = package_members(item.element)
+    return ParsedItem(finish(article))
+
+
+def _renditions(item: _Item) -> list[Rendition]:
+    """The item's remoteContent, hrefs resolved against where it was read; only web links
+    and files (paths, s3:// keys) are kept."""
+    found = [_rendition(r, item.source) for r in item.sets.get(_REMOTE, _NONE)]
+    return [r for r in found if is_web_url(r.href) or is_file_ref(r.href)]
+
+
+def _rendition(remote: etree._Element, source: str) -> Rendition:
     href = remote.get("href")
     if not href:
         raise IngestError(Reason.INVALID_FIELD, "remoteContent without href")
     return Rendition(
         name=(remote.get("rendition") or "rendition").rpartition(":")[2],
-        href=href,
+        href=resolve_href(href, source),
         content_type=remote.get("contenttype"),
         width=integer(remote.get("width"), "width"),
         height=integer(remote.get("height"), "height"),
         size_in_bytes=integer(remote.get("size"), "size"),
     )
-
-
-def _text(element: etree._Element | None) -> str | None:
-    """All the text inside ``element``, whitespace collapsed; None if absent or blank."""
-    if element is None:
-        return None
-    # clean_text, inlined (this runs some twenty times an item); a leaf's text is all its text
-    text = element.text if not len(element) else "".join(element.itertext())
-    if text is None:
-        return None
-    return collapse_space(text) or None
 
 
 def _attr(element: etree._Element | None, name: str) -> str | None:
@@ -262,7 +299,7 @@ def _label(element: etree._Element | None) -> str | None:
     """A concept's display value: its name, else its literal, else its qcode's code."""
     if element is None:
         return None
-    name = _text(_child(element, _NAME)) or clean_text(element.text)
+    name = text_of(_child(element, _NAME)) or clean_text(element.text)
     if name:
         return name
     return clean_text(element.get("literal") or (element.get("qcode") or "").rpartition(":")[2])
@@ -276,7 +313,8 @@ def _provider(element: etree._Element | None) -> str | None:
 
 def _concept(element: etree._Element) -> Subject:
     return Subject(
-        code=element.get("qcode") or element.get("literal"), name=_text(_child(element, _NAME))
+        code=element.get("qcode") or element.get("uri") or element.get("literal"),
+        name=text_of(_child(element, _NAME)),
     )
 
 
@@ -291,25 +329,51 @@ def _headlines(headlines: list[etree._Element]) -> tuple[str | None, str | None]
     for headline in headlines:
         role = (headline.get("role") or "main").rpartition(":")[2].lower()
         if role.startswith("sub"):
-            sub = sub or _text(headline)
+            sub = sub or text_of(headline)
         else:
-            main = main or _text(headline)
+            main = main or text_of(headline)
     return main, sub
 
 
 def _description(cm: ChildIndex, role: str) -> str | None:
     for description in cm.get(_DESCRIPTION, _NONE):
         if (description.get("role") or "").rpartition(":")[2] == role:
-            return _text(description)
+            return text_of(description)
     return None
 
 
-def _country(located: etree._Element | None) -> str | None:
+# A place's (code, name) as ``vocab.places`` takes it
+_PlaceRef = tuple[str | None, str | None]
+
+
+def _location(located: etree._Element | None) -> tuple[str | None, str | None, list[_PlaceRef]]:
+    """(name, ISO 3166 alpha-3 country, places) of a ``located`` concept, read in one walk:
+    the concept and its ``broader`` ones (city, region, country), the country the first
+    of those in the ``iso3166-1a3`` scheme."""
     if located is None:
-        return None
-    for concept in (located, *located):
-        if concept is located or concept.tag == _BROADER:
-            scheme, _, code = (concept.get("qcode") or "").partition(":")
-            if scheme == "iso3166-1a3":
-                return country_code(code)
-    return None
+        return None, None, []
+    where: list[_PlaceRef] = []
+    country: str | None = None
+    national = False  # whether an iso3166-1a3 concept was met (its code may be unusable)
+    for concept in (located, *[c for c in located if c.tag == _BROADER]):
+        qcode = concept.get("qcode")
+        where.append((qcode or concept.get("uri"), text_of(_child(concept, _NAME))))
+        if not national and qcode and qcode.startswith("iso3166-1a3:"):
+            national, country = True, country_code(qcode[12:])
+    return where[0][1], country, where
+
+
+def _subjects(elements: list[etree._Element]) -> tuple[list[Subject], list[_PlaceRef]]:
+    """(subjects, the places among them): a subject is a place if it is a
+    ``cpnat:geoArea`` or has an ISO 3166 country code. One walk, each name read once."""
+    subjects: list[Subject] = []
+    found: list[_PlaceRef] = []
+    for element in elements:
+        qcode = element.get("qcode")
+        name = text_of(_child(element, _NAME))
+        subjects.append(Subject(qcode or element.get("uri") or element.get("literal"), name))
+        if element.get("type") == "cpnat:geoArea" or (
+            qcode and qcode.startswith(("iso3166-1a2:", "iso3166-1a3:"))
+        ):
+            found.append((qcode or element.get("uri"), name))
+    return subjects, found

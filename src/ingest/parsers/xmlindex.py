@@ -1,4 +1,4 @@
-"""An element's children by tag, built in one pass.
+"""An element's children by tag, built in one pass, and an element's text.
 
 The AFP parsers read some forty fields an item; one pass over the children then a dict hit
 per field costs a fraction of as many ElementPath searches.
@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from lxml import etree
+
+from ingest.model import collapse_space
 
 ChildIndex = dict[object, list[etree._Element]]
 
@@ -30,3 +32,14 @@ def first(index: ChildIndex, tag: str) -> etree._Element | None:
     """The first child with ``tag``, or None."""
     found = index.get(tag)
     return found[0] if found else None
+
+
+def text_of(element: etree._Element | None) -> str | None:
+    """All the text inside ``element``, whitespace collapsed; None if absent or blank."""
+    if element is None:
+        return None
+    # a leaf's text is all its text (this runs some twenty times an item)
+    text = element.text if not len(element) else "".join(element.itertext())
+    if text is None:
+        return None
+    return collapse_space(text) or None
