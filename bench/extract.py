@@ -1,14 +1,19 @@
-"""Body extraction on WCXB-format pages: ingest's HTML parser beside trafilatura.
+"""Web extraction on page datasets: ingest's HTML parser beside trafilatura, in one run.
 
-Usage: python bench/extract.py DATASET_DIR [--limit N] [--split]
+Usage: python bench/extract.py DATASET_DIR [DATASET_DIR...] [--limit N]
+                               [--part tuning|checking|both]
 
-For each extractor: word-level precision / recall / F1 of the body against the ground
-truth ``main_content`` (lower-cased word tokens, multiset overlap, averaged per page),
-share of ``with`` snippets kept, share of ``without`` snippets leaked (all, and those
-about subscribing, newsletters, cookies, donations, signing in and ads), title accuracy,
-and median / p95 milliseconds per page; then the ratios ingest / trafilatura. With
-``--split`` the table is also printed for the even-numbered pages (the half rules were
-tuned on) and the odd-numbered ones (held out).
+Every page of each dataset goes to one part by site (``bench/splits.py``); rules are tuned
+on ``tuning`` only, and ``checking`` is what we report. Both extractors run on the same
+pages, serially, in the same process; the scorer (``bench/extract_score.py``) is shared.
+For each part, dataset and language (languages with under five pages together), it
+prints body P/R/F1 (pages with ``main_content``), ``with`` kept, ``without`` leaked (all,
+and news prompts), title, author and date accuracy
+(pages with the field), and median / p95 milliseconds per page.
+
+Timing is like for like: ingest's whole ``parse`` (decode, metadata, body, cleaning,
+sanitising) against trafilatura's ``bare_extraction(with_metadata=True)`` (decode, body,
+title, author, date), each from the page's bytes. The checking table is printed last.
 """
 
 from __future__ import annotations
@@ -16,138 +21,145 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import re
-import statistics
+import sys
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import trafilatura
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from extract_score import Extracted, Tally
 from ingest.errors import IngestError
+from ingest.parsers.base import ParsedItem
 from ingest.parsers.html import HTMLPageParser
+from splits import part_of
 
-WORD = re.compile(r"\w+")
-PROMPT = re.compile(
-    r"subscri|newsletter|cookie|donat|contribut|sign[ -]?in|sign[ -]?up|log[ -]?in|"
-    r"register|advert|sponsor|\bads?\b|abonn|inscri|connect|publicit",
-    re.IGNORECASE,
-)
-
-# An extractor returns the title, the body text, and the milliseconds the body took.
-Extractor = Callable[[bytes], tuple[str, str, float]]
+Extractor = Callable[[bytes], Extracted]
+# Languages with fewer pages in a part are reported together.
+MIN_LANGUAGE_PAGES = 5
+FIGURES = ("body P", "body R", "body F1", "with kept", "without leaked", "prompts leaked",
+           "title", "author", "date", "median ms", "p95 ms")
 
 
-def ingest_extract(raw: bytes) -> tuple[str, str, float]:
-    """The whole parse (metadata, cleaning, sanitising) is timed."""
+def ingest_extract(raw: bytes) -> Extracted:
     start = time.perf_counter()
     try:
         item = next(HTMLPageParser().parse(raw, source="bench"))
     except IngestError:
-        return "", "", (time.perf_counter() - start) * 1000
+        return Extracted(ms=(time.perf_counter() - start) * 1000)
     elapsed = (time.perf_counter() - start) * 1000
-    article = item.article  # type: ignore[union-attr]
-    return article.headline or "", article.body_text, elapsed
+    if not isinstance(item, ParsedItem):
+        return Extracted(ms=elapsed)
+    article = item.article
+    return Extracted(
+        title=article.headline or "",
+        author=article.byline or "",
+        date=article.first_created.isoformat() if article.first_created else "",
+        body=article.body_text,
+        ms=elapsed,
+    )
 
 
-def trafilatura_extract(raw: bytes) -> tuple[str, str, float]:
-    """Only ``extract`` is timed; the title comes from a separate, untimed metadata call."""
+def trafilatura_extract(raw: bytes) -> Extracted:
     start = time.perf_counter()
-    text = trafilatura.extract(raw) or ""
+    try:
+        doc = trafilatura.bare_extraction(raw, with_metadata=True)
+    except Exception:
+        doc = None
     elapsed = (time.perf_counter() - start) * 1000
-    tree = trafilatura.load_html(raw)
-    meta = trafilatura.extract_metadata(tree) if tree is not None else None
-    return (meta.title or "") if meta else "", text, elapsed
+    if doc is None:
+        return Extracted(ms=elapsed)
+    return Extracted(
+        title=getattr(doc, "title", None) or "",
+        author=getattr(doc, "author", None) or "",
+        date=getattr(doc, "date", None) or "",
+        body=getattr(doc, "text", None) or "",
+        ms=elapsed,
+    )
 
 
-def words(text: str) -> Counter[str]:
-    return Counter(WORD.findall(text.lower()))
+EXTRACTORS: dict[str, Extractor] = {"ingest": ingest_extract, "trafilatura": trafilatura_extract}
 
 
-def prf(got: str, truth: str) -> tuple[float, float, float]:
-    g, t = words(got), words(truth)
-    common = sum((g & t).values())
-    p = common / sum(g.values()) if g else 0.0
-    r = common / sum(t.values()) if t else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
-def same_title(a: str, b: str) -> bool:
-    return " ".join(WORD.findall(a.lower())) == " ".join(WORD.findall(b.lower()))
-
-
-def score(pages: list[tuple[bytes, dict[str, object]]], extract: Extractor) -> dict[str, float]:
-    ps, rs, fs, ms = [], [], [], []
-    kept = total_with = leaked = total_without = p_leaked = p_total = titles = 0
-    for raw, truth in pages:
-        title, body, elapsed = extract(raw)
-        ms.append(elapsed)
-        p, r, f = prf(body, str(truth["main_content"]))
-        ps.append(p)
-        rs.append(r)
-        fs.append(f)
-        low = " ".join(body.lower().split())
-        for snippet in truth.get("with") or []:  # type: ignore[attr-defined]
-            total_with += 1
-            kept += " ".join(snippet.lower().split()) in low
-        for snippet in truth.get("without") or []:  # type: ignore[attr-defined]
-            hit = " ".join(snippet.lower().split()) in low
-            total_without += 1
-            leaked += hit
-            if PROMPT.search(snippet):
-                p_total += 1
-                p_leaked += hit
-        titles += same_title(title, str(truth.get("title") or ""))
-    ms.sort()
-    return {
-        "precision": statistics.mean(ps),
-        "recall": statistics.mean(rs),
-        "F1": statistics.mean(fs),
-        "with kept": kept / max(total_with, 1),
-        "without leaked": leaked / max(total_without, 1),
-        "prompts leaked": p_leaked / max(p_total, 1),
-        "title accuracy": titles / len(pages),
-        "median ms": statistics.median(ms),
-        "p95 ms": ms[min(len(ms) - 1, int(0.95 * len(ms)))],
-    }
-
-
-def load(dataset: Path, limit: int | None) -> list[tuple[str, bytes, dict[str, object]]]:
-    pages = []
-    for path in sorted((dataset / "html").glob("*.html.gz"))[:limit]:
-        stem = path.name.split(".")[0]
-        truth = json.loads((dataset / "ground-truth" / f"{stem}.json").read_text())
-        if "main_content" not in truth["ground_truth"]:
-            print(f"skipped {stem}: its ground truth has no main_content")
+def pages(dataset: Path, part: str, limit: int | None) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    """The dataset's pages of ``part`` (at most ``limit``), with their ground truth."""
+    count = 0
+    for path in sorted((dataset / "ground-truth").glob("*.json")):
+        truth = json.loads(path.read_text())
+        if part != "both" and part_of(truth) != part:
             continue
-        pages.append((stem, gzip.decompress(path.read_bytes()), truth["ground_truth"]))
-    return pages
+        html = dataset / "html" / f"{path.stem}.html.gz"
+        if not html.exists():
+            continue
+        if limit is not None and count >= limit:
+            return
+        count += 1
+        yield gzip.decompress(html.read_bytes()), truth["ground_truth"]
 
 
-def report(title: str, pages: list[tuple[str, bytes, dict[str, object]]]) -> None:
-    ours = score([(raw, truth) for _, raw, truth in pages], ingest_extract)
-    theirs = score([(raw, truth) for _, raw, truth in pages], trafilatura_extract)
-    print(f"{len(pages)} pages: {title}")
-    print(f"{'metric':<16}{'ingest':>10}{'trafilatura':>13}{'ratio':>9}")
-    for key, value in ours.items():
-        ratio = value / theirs[key] if theirs[key] else float("nan")
-        print(f"{key:<16}{value:>10.3f}{theirs[key]:>13.3f}{ratio:>9.2f}")
+def _cell(value: float | None, ms: bool) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f}" if ms else f"{value:.3f}"
+
+
+def table(title: str, groups: dict[str, dict[str, Tally]]) -> None:
+    """One row per figure, a column pair (ingest, trafilatura) per group."""
+    print(f"\n=== {title}")
+    names = list(groups)
+    header = "".join(f"{name[:21]:>22}" for name in names)
+    print(f"{'':<16}{header}")
+    print(f"{'':<16}" + "".join(f"{'ingest':>11}{'trafil.':>11}" for _ in names))
+    print(f"{'pages':<16}" + "".join(f"{groups[n]['ingest'].pages:>22}" for n in names))
+    figures = {n: {e: groups[n][e].figures() for e in EXTRACTORS} for n in names}
+    for key in FIGURES:
+        cells = []
+        for name in names:
+            ours, count = figures[name]["ingest"][key]
+            theirs, _ = figures[name]["trafilatura"][key]
+            is_ms = key.endswith("ms")
+            cells.append(f"{_cell(ours, is_ms):>11}{_cell(theirs, is_ms):>11}" if count else
+                         f"{'—':>11}{'—':>11}")
+        print(f"{key:<16}" + "".join(cells))
+    counts = {key: max(figures[n]["ingest"][key][1] for n in names) for key in FIGURES[:9]}
+    print("  (measured on, largest group: " +
+          ", ".join(f"{k} {v}" for k, v in counts.items()) + ")")
+
+
+def run(datasets: list[Path], part: str, limit: int | None) -> None:
+    by_dataset: dict[str, dict[str, Tally]] = {}
+    by_language: dict[str, dict[str, Tally]] = {}
+    for dataset in datasets:
+        for raw, truth in pages(dataset, part, limit):
+            language = str(truth.get("language") or "unknown")
+            for name, extract in EXTRACTORS.items():
+                got = extract(raw)
+                for key, groups in ((dataset.name, by_dataset), (language, by_language)):
+                    groups.setdefault(key, {e: Tally() for e in EXTRACTORS})[name].add(got, truth)
+    table(f"{part} part, per dataset", by_dataset)
+    other = f"other (<{MIN_LANGUAGE_PAGES} pages)"
+    grouped: dict[str, dict[str, Tally]] = {}
+    for language, tallies in by_language.items():
+        key = language if tallies["ingest"].pages >= MIN_LANGUAGE_PAGES else other
+        for name, tally in tallies.items():
+            grouped.setdefault(key, {e: Tally() for e in EXTRACTORS})[name].merge(tally)
+    ordered = sorted(grouped.items(),
+                     key=lambda item: (item[0] == other, -item[1]["ingest"].pages))
+    for start in range(0, len(ordered), 5):
+        table(f"{part} part, per language ({start // 5 + 1})", dict(ordered[start:start + 5]))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", type=Path)
-    parser.add_argument("--limit", type=int)
-    parser.add_argument("--split", action="store_true",
-                        help="also report even (tuning) and odd (held-out) pages apart")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("datasets", type=Path, nargs="+")
+    parser.add_argument("--limit", type=int, help="at most N pages per dataset and part")
+    parser.add_argument("--part", choices=("tuning", "checking", "both"), default="both")
     args = parser.parse_args()
-    pages = load(args.dataset, args.limit)
-    report(str(args.dataset), pages)
-    if args.split:
-        for name, parity in (("even, tuning half", 0), ("odd, held-out half", 1)):
-            print()
-            report(name, [p for p in pages if p[0].isdigit() and int(p[0]) % 2 == parity])
+    for part in (("tuning", "checking") if args.part == "both" else (args.part,)):
+        run(args.datasets, part, args.limit)
 
 
 if __name__ == "__main__":

@@ -79,3 +79,70 @@ def test_table_cells_are_kept() -> None:
              "<tr><td>1</td><td>Marlow</td></tr><tr><td>2</td><td>Dunmore</td></tr></table>")
     text = _parse(f"<article>{_article()}{table}</article>").article.body_text
     assert "Marlow" in text and "Dunmore" in text
+
+
+def test_a_gating_class_on_every_paragraph_does_not_delete_the_article() -> None:
+    body = "".join(f'<p class="paywall premium">{p}</p>' for p in PARAGRAPHS)
+    text = _parse(f"<article>{body}</article>").article.body_text
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+
+
+def test_teaser_cards_wrapped_in_one_link_count_as_links() -> None:
+    cards = "".join(
+        f'<a class="tile" href="/s{n}"><div><h3>Story {n} headline here</h3>'
+        f"<p>{PARAGRAPHS[n % 4][:120]} and more of the teaser text here.</p></div></a>"
+        for n in range(6))
+    text = _parse(f"<div><article>{_article()}</article></div><div>{cards}</div>"
+                  ).article.body_text
+    assert "Story 3 headline" not in text and PARAGRAPHS[2] in text
+
+
+def test_container_is_not_one_long_paragraph() -> None:
+    long = " ".join(PARAGRAPHS * 6)
+    text = _parse(f"<article><p>{long}</p>{_article()}</article>").article.body_text
+    assert text.count(PARAGRAPHS[3]) == 7
+
+
+def test_sibling_parts_sharing_a_class_are_merged() -> None:
+    part = '<div class="story-part">{}</div>'
+    page = (part.format(_article() * 4) + '<div class="box"><p>Short box line.</p></div>'
+            + part.format(f"<p>{PARAGRAPHS[0].replace('Heavy', 'Later')}</p>"))
+    text = _parse(f"<main>{page}</main>").article.body_text
+    assert "Later rain over the weekend" in text
+
+
+def test_cjk_paragraphs_and_paragraph_subheads_survive() -> None:
+    chinese = ["周日，暴雨使河水漫过堤岸，一万两千多名居民被迫离开家园。",
+               "救援人员连夜加固堤坝，主要道路已经封闭。",
+               "预报员预计降雨将在周三减弱。"]
+    body = "".join(f"<p>{p}</p>" for p in chinese)
+    text = _parse(f"<article>{body}<p>{PARAGRAPHS[0]}</p><p>What comes next</p>"
+                  f"<p>{PARAGRAPHS[1]}</p></article><p>Share</p>").article.body_text
+    for paragraph in chinese:
+        assert paragraph in text
+    assert "What comes next" in text
+
+
+def test_captions_in_any_markup_leave_the_body() -> None:
+    caption = '<div class="image-caption">Residents wade through the flooded street.</div>'
+    credit = '<span itemprop="creditText">Photo: Jane Doe</span>'
+    text = _parse(f"<article><p>{PARAGRAPHS[0]}</p>{caption}<p>{PARAGRAPHS[1]}{credit}</p>"
+                  f"{_article()}</article>").article.body_text
+    assert "wade through" not in text and "Jane Doe" not in text
+
+
+def test_lead_paragraph_equal_to_the_description_stays() -> None:
+    page = (f'<html><head><title>Flooding</title><meta name="description" '
+            f'content="{PARAGRAPHS[0]}"></head><body><article>{_article()}</article></body>'
+            "</html>").encode()
+    outcome = next(HTMLPageParser().parse(page, source="test"))
+    assert isinstance(outcome, ParsedItem)
+    assert outcome.article.body_text.startswith(PARAGRAPHS[0])
+
+
+def test_tail_with_links_at_the_end_goes() -> None:
+    bio = ('<p><em>Jane Roe covers the environment. Follow her on <a href="/x">X</a> and '
+           '<a href="/nl">get our newsletter</a>.</em></p>')
+    text = _parse(f"<article>{_article()}{bio}</article>").article.body_text
+    assert "Jane Roe covers" not in text and PARAGRAPHS[3] in text

@@ -1,64 +1,44 @@
 """Web article pages -> Article: metadata from the head, body from the best-scoring container.
 
-The page is parsed with lxml.html. Furniture (scripts, navigation, elements whose class or
-id the structure rules name, runs of teaser cards after the article) is removed first and
-reported; the remaining text is cut into blocks (paragraphs, headings, list items, table
-cells) and every block's length, weighted by how much of it is link text, is credited to
-its ancestors. The ancestor with the highest total, narrowed to a child that holds most of
-it, is the article container; its blocks go to ``text.assemble`` like any page's.
+The page is parsed with lxml.html. Furniture (scripts, navigation, hidden elements,
+containers whose class or id the structure rules name, runs of teaser cards after the
+article) is removed first and reported; class words label furniture, not prose, so a text
+block is never removed for its class alone. The rest is cut into blocks
+(``html_blocks``), the article container chosen (``html_container``), and its blocks
+filtered (``html_filter``) by evidence that holds in any language: link density, position
+(labels and tails at the body's edges) and repetition on the page, before
+``text.assemble``.
 """
 
 from __future__ import annotations
 
 import html as htmllib
-import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from ingest.clean import credits
-from ingest.clean.boilerplate import audit, classify_attrs, classify_text, rules
+from ingest.clean.boilerplate import audit, classify_attrs, rules
 from ingest.errors import IngestError, Reason
-from ingest.model import Picture, Rendition
+from ingest.model import Picture
 from ingest.parsers.base import ParseOutcome, Stripped
-from ingest.parsers.text import Block, PageMeta, assemble, decode, normalised
+from ingest.parsers.html_blocks import HEADINGS, size, units
+from ingest.parsers.html_container import article_units
+from ingest.parsers.html_filter import OUTPUT_TAG, filter_blocks
+from ingest.parsers.html_meta import _absolute, _content, _picture, _text, read_meta
+from ingest.parsers.text import Block, assemble, decode
 
-# Tags that start a new block of text; everything else is inline.
-BLOCK_TAGS = frozenset({
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt", "td",
-    "th", "div", "section", "article", "main", "header", "footer", "aside", "ul", "ol",
-    "dl", "table", "thead", "tbody", "tfoot", "tr", "figure", "figcaption", "form",
-    "fieldset", "details", "summary", "center", "address", "nav", "body", "hr", "br",
-})
-OUTPUT_TAG = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h3", "h5": "h4", "h6": "h4",
-              "li": "li", "blockquote": "blockquote"}
-CELLS = frozenset({"td", "th"})
-HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-# Scoring thresholds (see module docstring).
-MIN_PARAGRAPH_CHARS = 40
-MAX_LINK_DENSITY = 0.35
-JUNK_WEIGHT = 0.6
-CELL_WEIGHT = 0.5
-SHORT_WEIGHT = 0.2
-MAX_STUB_WORDS = 3
-PARAGRAPH_COST = 25
-FURNITURE_WEIGHT = 0.3
-FURNITURE = frozenset({"header", "footer", "nav", "aside"})
-KEEP_LINK_DENSITY = 0.5
+# Blocks of text: a class word on one of these labels its styling, never furniture.
+TEXT_BLOCKS = frozenset({"p", "li", "blockquote", "pre", "dd", "dt", "td", "th", *HEADINGS})
 MAX_FURNITURE_SHARE = 0.3
-# The container narrows to a child holding this share of its score (a footer's prose left out).
-DOMINANT_SHARE = 0.8
-MAX_DEPTH = 200
 MAX_CONTROL_CHARS = 200
-# A furniture-marked element with this many paragraphs of this length is kept: the page
-# left a header or nav unclosed around the article. Comments are removed regardless.
+# A furniture tag (header, nav...) with this many paragraphs of this length is kept: the
+# page left it unclosed around the article; an element named furniture only by its class
+# is kept with one such paragraph (a "paywall" section around the visible article).
+# Comments are removed regardless.
 PROSE_CHARS = 150
 PROSE_PARAGRAPHS = 3
+PROSE_LINK_DENSITY = 0.35
 ALWAYS_FURNITURE = frozenset({"", "comments_prompt"})
 # Hidden elements go unless they hold most of the page (some pages reveal the article by script).
 MAX_HIDDEN_SHARE = 0.6
@@ -72,26 +52,17 @@ TEASER_MARKS = ("img", "picture", "time", "h2", "h3", "h4", "h5", "h6")
 TEASER_PROSE_CHARS = 80
 MAX_PROSE_AFTER_TEASERS = 0.05
 
-SENTENCE_ENDS = (".", "!", "?", ":", '"', "”", "»", ")")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]{2,40})""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
-_TITLE_SPLIT = re.compile(r"\s+[|–—·»:-]\s+")
+# "&#1;", "&#x1f;", "&#xFFFE;": lxml turns these references into what _CONTROL removes; they
+# become a space, which cannot join what surrounds them into a new reference ("&#&#1;1;")
+_CONTROL_REF = re.compile(
+    r"&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01]|6553[45])(?!\d)"
+    r"|[xX]0*(?:[0-8bBcCeEfF]|1[\da-fA-F]|[fF]{3}[eEfF])(?![\da-fA-F]));?"
+)
 _DIGITS = re.compile(r"\d+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-
-
-@dataclass(slots=True)
-class _Unit:
-    """A candidate block: the element it came from, its text and its link text length."""
-
-    element: etree._Element
-    tag: str
-    text: str
-    links: int
-    whole: bool
-
 
 class HTMLPageParser:
     """A web page holding one article."""
@@ -113,7 +84,7 @@ def load(raw: bytes) -> etree._Element:
         raise IngestError(Reason.EMPTY, "empty page")
     declared = _META_CHARSET.search(raw[:4096])
     text = decode(raw, declared.group(1).decode("ascii") if declared else None)
-    text = _CONTROL.sub("", _XML_DECL.sub("", text, count=1))
+    text = _CONTROL_REF.sub(" ", _CONTROL.sub("", _XML_DECL.sub("", text, count=1)))
     parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
     try:
         root = etree.fromstring(text, parser=parser)
@@ -122,143 +93,6 @@ def load(raw: bytes) -> etree._Element:
     if root is None:
         raise IngestError(Reason.MALFORMED_HTML, "no document in the page")
     return root
-
-
-def _content(el: etree._Element) -> str:
-    """All text inside an element (plain lxml elements have no ``text_content``)."""
-    return "".join(el.itertext())
-
-
-def _text(value: str | None) -> str:
-    return " ".join(value.split()) if value else ""
-
-
-def _title(value: Any) -> str:
-    """A title from metadata, where entities are sometimes escaped twice."""
-    return _text(htmllib.unescape(value)) if isinstance(value, str) else ""
-
-
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _absolute(base: str | None, href: str | None) -> str | None:
-    if not href:
-        return None
-    url = urljoin(base or "", href.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
-
-
-def _json_ld(root: etree._Element) -> dict[str, Any]:
-    """The first JSON-LD object describing an article (NewsArticle, BlogPosting...)."""
-    for script in root.iter("script"):
-        if script.get("type", "").lower() != "application/ld+json" or not script.text:
-            continue
-        try:
-            data = json.loads(script.text)
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                kind = item.get("@type")
-                kinds = kind if isinstance(kind, list) else [kind]
-                if any(isinstance(k, str) and k.endswith(("Article", "Posting")) for k in kinds):
-                    return item
-                stack.extend(v for k, v in item.items() if k == "@graph")
-    return {}
-
-
-def _ld_names(value: Any) -> list[str]:
-    values = value if isinstance(value, list) else [value]
-    names = [v.get("name") if isinstance(v, dict) else v for v in values]
-    return [_text(n) for n in names if isinstance(n, str) and n and "://" not in n]
-
-
-def read_meta(root: etree._Element) -> PageMeta:
-    """Headline, summary, dates, byline, language, canonical URL and lead image."""
-    props: dict[str, str] = {}
-    for el in root.iter("meta"):
-        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
-        if key and key not in props and el.get("content"):
-            props[key] = el.get("content", "")
-    canonical = None
-    for el in root.iter("link"):
-        if "canonical" in (el.get("rel") or "").lower().split():
-            canonical = _absolute(None, el.get("href"))
-            break
-    canonical = canonical or _absolute(None, props.get("og:url"))
-    ld = _json_ld(root)
-    title_el = root.find(".//title")
-    titles = [_title(t) for t in (ld.get("headline"), props.get("og:title"),
-                                  props.get("twitter:title"),
-                                  _content(title_el) if title_el is not None else None)
-              if _title(t)]
-    headline = _headline([_text(_content(h)) for h in root.iter("h1")], titles)
-    summary = next((_text(s) for s in (props.get("og:description"), props.get("description"),
-                                       ld.get("description")) if isinstance(s, str) and _text(s)),
-                   None)
-    authors = _ld_names(ld.get("author")) or [
-        a for a in [_text(props.get("author"))] if a and "://" not in a]
-    lang = root.get("lang") or props.get("og:locale", "").replace("_", "-") or None
-    image = ld.get("image")
-    image_url = image.get("url") if isinstance(image, dict) else image
-    if isinstance(image_url, list):
-        image_url = image_url[0] if image_url else None
-    og_image = _absolute(canonical, props.get("og:image")) or _absolute(
-        canonical, image_url if isinstance(image_url, str) else None)
-    published = _date(props.get("article:published_time")) or _date(
-        ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None)
-    modified = _date(props.get("article:modified_time")) or _date(
-        ld.get("dateModified") if isinstance(ld.get("dateModified"), str) else None)
-    pictures = []
-    if og_image:
-        pictures.append(_picture(og_image, props.get("og:image:alt")))
-    return PageMeta(
-        headline=headline,
-        standfirst=summary,
-        byline=", ".join(authors) or None,
-        published=published,
-        modified=modified or published,
-        language=lang if lang and _LANG.match(lang) else None,
-        canonical_url=canonical,
-        pictures=pictures,
-    )
-
-
-def _headline(h1s: list[str], titles: list[str]) -> str | None:
-    """The page's own h1 when the metadata titles agree with it, else the cleanest title."""
-    keys = [normalised(t) for t in titles]
-    for h1 in h1s:
-        key = normalised(h1)
-        if key and any(key in t for t in keys):
-            return h1
-    if titles:
-        parts = _TITLE_SPLIT.split(titles[0])
-        return max(parts, key=len) if len(titles) == 1 or titles[0] == titles[-1] else titles[0]
-    return next((h for h in h1s if h), None)
-
-
-def _picture(href: str, caption: str | None, credit_text: str | None = None) -> Picture:
-    text, credit = credits.split_caption(caption) if caption else ("", None)
-    if credit_text:
-        credit = credits.parse_photo_credit(credit_text) or credit
-    return Picture(
-        uri=href,
-        caption=text or None,
-        by=credit.by if credit else None,
-        credit=credit.credit if credit else None,
-        copyright_holder=credit.holder if credit else None,
-        renditions=[Rendition(name="original", href=href)],
-    )
 
 
 def _remove(el: etree._Element) -> None:
@@ -277,7 +111,12 @@ def _remove(el: etree._Element) -> None:
 
 
 def _strip_furniture(body: etree._Element) -> list[Stripped]:
-    """Remove hidden elements and those the structure rules name, reporting their text."""
+    """Remove hidden elements and those the structure rules name, reporting their text.
+
+    A class or id word is weak evidence: it never removes a text block, nor an element
+    holding a paragraph of prose. A ``<header>`` holding the headline is the article's
+    own (headline, standfirst), not the page's.
+    """
     compiled = rules()
     etree.strip_elements(body, *compiled.drop_tags, with_tail=False)
     for control in list(body.iter(*compiled.control_tags)):
@@ -286,29 +125,33 @@ def _strip_furniture(body: etree._Element) -> list[Stripped]:
         else:
             _remove(control)
     total = max(len(_text(_content(body))), 1)
-    found: list[tuple[etree._Element, str]] = []
+    found: list[tuple[etree._Element, str, int]] = []
     for el in body.iter():
         if not isinstance(el.tag, str):
             continue
         if el.get("hidden") is not None or el.get("aria-hidden") == "true" or (
             _HIDDEN_STYLE.search(el.get("style", ""))
         ):
-            found.append((el, ""))
+            found.append((el, "", PROSE_PARAGRAPHS))
             continue
         kind = compiled.furniture_tags.get(el.tag)
         attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
-        if attrs and el.tag not in ("body", "html", "main"):
-            kind = classify_attrs(attrs) or kind
-        if kind:
-            found.append((el, kind))
+        by_class = None
+        if attrs and el.tag not in ("body", "html", "main") and el.tag not in TEXT_BLOCKS:
+            by_class = classify_attrs(attrs)
+        if by_class:
+            found.append((el, by_class, 1))
+        elif kind and not (el.tag == "header" and el.find(".//h1") is not None):
+            found.append((el, kind, PROSE_PARAGRAPHS))
     report: list[Stripped] = []
     removed: set[etree._Element] = set()
-    for el, kind in found:
+    for el, kind, prose_paragraphs in found:
         if any(a in removed for a in el.iterancestors()):
             continue
         text = _text(_content(el))
         share = MAX_HIDDEN_SHARE if kind == "" else MAX_FURNITURE_SHARE
-        if len(text) > share * total or (kind not in ALWAYS_FURNITURE and _prose(el)):
+        if len(text) > share * total or (
+                kind not in ALWAYS_FURNITURE and _prose(el, prose_paragraphs)):
             continue
         removed.add(el)
         if kind and text:
@@ -353,13 +196,13 @@ def _strip_teasers(body: etree._Element) -> list[Stripped]:
         return []
     inside = {el for members in found for m in members for el in m.iter("p")}
     order = {el: i for i, el in enumerate(body.iter())}
-    prose = [(order[p], size) for p in body.iter("p")
-             if p not in inside and (size := len(_text(_content(p)))) >= TEASER_PROSE_CHARS]
-    total = sum(size for _, size in prose)
+    prose = [(order[p], length) for p in body.iter("p")
+             if p not in inside and (length := len(_text(_content(p)))) >= TEASER_PROSE_CHARS]
+    total = sum(length for _, length in prose)
     report: list[Stripped] = []
     for members in found:
         start = order[members[0]]
-        before = sum(size for at, size in prose if at < start)
+        before = sum(length for at, length in prose if at < start)
         text = " / ".join(_text(_content(m)) for m in members)
         if before < len(text) or total - before > MAX_PROSE_AFTER_TEASERS * total:
             continue
@@ -369,130 +212,18 @@ def _strip_teasers(body: etree._Element) -> list[Stripped]:
     return report
 
 
-def _prose(el: etree._Element) -> bool:
-    """Whether an element holds article prose: several long paragraphs with few links."""
+def _prose(el: etree._Element, paragraphs: int) -> bool:
+    """Whether an element holds article prose: so many long paragraphs with few links."""
     count = 0
     for paragraph in el.iter("p"):
         text = _text(_content(paragraph))
         links = sum(len(_content(a)) for a in paragraph.iter("a"))
-        if len(text) >= PROSE_CHARS and links < MAX_LINK_DENSITY * len(text):
+        if size(text) >= PROSE_CHARS and links < PROSE_LINK_DENSITY * len(text):
             count += 1
-            if count >= PROSE_PARAGRAPHS:
+            if count >= paragraphs:
                 return True
     return False
 
-
-def _units(body: etree._Element) -> list[_Unit]:
-    """All text blocks of the page in order: leaf block elements and inline runs."""
-    with_blocks: set[etree._Element] = set()
-    for el in body.iter():
-        if el.tag in BLOCK_TAGS:
-            for ancestor in el.iterancestors():
-                if ancestor in with_blocks:
-                    break
-                with_blocks.add(ancestor)
-    units: list[_Unit] = []
-
-    def run(el: etree._Element, parts: list[str], links: int) -> None:
-        text = _text("".join(parts))
-        if text:
-            units.append(_Unit(el, "p", text, min(links, len(text)), whole=False))
-
-    def walk(el: etree._Element, depth: int) -> None:
-        if el.tag == "figcaption" or (el.tag == "figure" and el.find(".//table") is None):
-            return
-        if el not in with_blocks or depth > MAX_DEPTH:
-            text = _text(_content(el))
-            if text:
-                links = sum(len(_text(_content(a))) for a in el.iter("a"))
-                units.append(_Unit(el, str(el.tag), text, min(links, len(text)), whole=True))
-            return
-        parts = [el.text or ""]
-        links = 0
-        for child in el:
-            if not isinstance(child.tag, str):
-                parts.append(child.tail or "")
-                continue
-            if child.tag in BLOCK_TAGS or child in with_blocks:
-                run(el, parts, links)
-                walk(child, depth + 1)
-                parts, links = [child.tail or ""], 0
-            else:
-                content = _content(child)
-                if child.tag == "a":
-                    links += len(_text(content))
-                parts.extend((" " if child.tag == "br" else "", content, child.tail or ""))
-        run(el, parts, links)
-
-    walk(body, 0)
-    return units
-
-
-def _value(unit: _Unit) -> float:
-    """How much a block says "article here": long low-link prose for, link lists against."""
-    size = len(unit.text)
-    density = unit.links / size
-    if unit.tag in HEADINGS:
-        return 0.0
-    if density >= MAX_LINK_DENSITY:
-        return -JUNK_WEIGHT * size
-    if size >= MIN_PARAGRAPH_CHARS:
-        return size * (1 - density) - PARAGRAPH_COST
-    if unit.tag in CELLS and not unit.links:
-        return CELL_WEIGHT * size
-    return 0.0 if unit.tag == "li" else -SHORT_WEIGHT * size
-
-
-def _scores(units: list[_Unit]) -> dict[etree._Element, float]:
-    """Every element's total of its blocks' values.
-
-    Text inside page furniture (a header the page never closed, a mega-menu) counts only
-    a fraction of its value.
-    """
-    scores: dict[etree._Element, float] = {}
-    for unit in units:
-        value = _value(unit)
-        lineage = (unit.element, *unit.element.iterancestors())
-        if value > 0 and any(el.tag in FURNITURE for el in lineage):
-            value *= FURNITURE_WEIGHT
-        for el in lineage:
-            scores[el] = scores.get(el, 0.0) + value
-    return scores
-
-
-def _article_units(units: list[_Unit], body: etree._Element) -> list[_Unit]:
-    """Blocks of the article container, less its sub-elements that score below zero.
-
-    The container is the best-scoring element, narrowed to a child holding most of its
-    score; prose blocks of the wider element that come before that child (a standfirst, an
-    intro in the article's header) are kept too, what follows it (bios, footers) is not.
-    """
-    scores = _scores(units)
-    top = max(scores.items(), key=lambda item: item[1], default=(body, 0.0))[0]
-    container = top
-    while scores[container] > 0:
-        best = max((child for child in container if child in scores),
-                   key=lambda child: scores[child], default=None)
-        if best is None or scores[best] < DOMINANT_SHARE * scores[container]:
-            break
-        container = best
-    kept: list[_Unit] = []
-    before = container is not top
-    for unit in units:
-        lead_in = before and _value(unit) > 0
-        for el in (unit.element, *unit.element.iterancestors()):
-            if el is container:
-                kept.append(unit)
-                before = False
-                break
-            if el is top:
-                if lead_in:
-                    kept.append(unit)
-                break
-            if el is not unit.element and scores[el] < 0:
-                break
-            lead_in = lead_in and el.tag not in FURNITURE
-    return kept
 
 
 def _inner_html(el: etree._Element) -> str:
@@ -528,11 +259,6 @@ def classify_credit_attr(el: etree._Element) -> bool:
     return any(word in attrs for word in ("credit", "copyright", "author", "source"))
 
 
-def _is_stub(text: str) -> bool:
-    """A label, not a sentence: "Share", "Latest News", "Updated on"."""
-    return len(text.split()) <= MAX_STUB_WORDS and not text.endswith(SENTENCE_ENDS)
-
-
 def _common_ancestor(elements: list[etree._Element]) -> etree._Element:
     """The deepest element holding all of ``elements``."""
     common = [elements[0], *elements[0].iterancestors()]
@@ -551,19 +277,11 @@ def extract(
     if body is None or not len(body):
         body = root
     stripped = _strip_furniture(body)
-    units = _units(body)
-    if not units:
+    page = units(body)
+    if not page:
         raise IngestError(Reason.MISSING_BODY, "page has no text")
-    inside = _article_units(units, body)
+    inside = article_units(page, body)
     container = _common_ancestor([u.element for u in inside]) if inside else body
-    blocks: list[Block] = []
-    for unit in inside:
-        if unit.links / len(unit.text) > KEEP_LINK_DENSITY:
-            stripped.append(audit("related_links", unit.text))
-            continue
-        if unit.tag not in OUTPUT_TAG and unit.tag not in CELLS and _is_stub(unit.text):
-            stripped.append(audit(classify_text(unit.text) or "other", unit.text))
-            continue
-        tag = OUTPUT_TAG.get(unit.tag, "p")
-        blocks.append(Block(tag, unit.text, _inner_html(unit.element) if unit.whole else None))
+    blocks = [Block(OUTPUT_TAG.get(u.tag, "p"), u.text, _inner_html(u.element) if u.whole else None)
+              for u in filter_blocks(inside, page, stripped)]
     return blocks, _lead_picture(container, base), stripped

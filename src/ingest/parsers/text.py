@@ -22,6 +22,7 @@ from ingest.clean.boilerplate import audit, classify_blocks, fold
 from ingest.clean.sanitise import sanitise_html
 from ingest.errors import IngestError, Reason
 from ingest.model import Article, Picture
+from ingest.parsers import storable_text
 from ingest.parsers.base import ParsedItem, ParseOutcome, Stripped
 
 MAX_PAGE_BYTES = 20_000_000
@@ -75,7 +76,12 @@ class PageMeta:
 
 
 def decode(raw: bytes, declared: str | None = None) -> str:
-    """Bytes -> text: BOM, then the declared charset, then UTF-8, then detection."""
+    """Bytes -> text: BOM, then the declared charset, then UTF-8, then detection; control
+    characters removed, a lone surrogate (UTF-7 can decode to one) ``BAD_ENCODING``."""
+    return storable_text(_decode(raw, declared), "page")
+
+
+def _decode(raw: bytes, declared: str | None) -> str:
     if len(raw) > MAX_PAGE_BYTES:
         raise IngestError(Reason.TOO_LARGE, f"{len(raw)} bytes")
     for bom, bom_codec in _BOMS:
@@ -220,10 +226,12 @@ def assemble(blocks: list[Block], meta: PageMeta, *, source: str) -> ParsedItem:
 def _standfirst(declared: str | None, kept: list[Block]) -> str | None:
     """The standfirst, taken out of the top of the body wherever it is printed there.
 
-    A declared summary that merely opens the first paragraph is an excerpt, not a
-    standfirst: the paragraph stays and no summary is claimed. Without a declared one, a
-    short first paragraph is the standfirst when the story proper then starts (capitals
-    lead, dateline) or it restates what follows.
+    A declared summary equal to the first paragraph is a standfirst printed above the story
+    only when the story proper then starts (capitals lead, dateline); else the page took
+    its lead paragraph as its summary. That, and a declared summary that merely opens the
+    first paragraph, is an excerpt: the paragraph stays and no summary is claimed.
+    Without a declared one, a short first paragraph is the standfirst when the story
+    proper then starts or it restates what follows.
     """
     if not kept:
         return declared
@@ -232,8 +240,10 @@ def _standfirst(declared: str | None, kept: list[Block]) -> str | None:
     if declared:
         key = normalised(declared)
         if key == first_key:
-            kept.pop(0)
-            return declared
+            if len(kept) > 1 and _story_starts(kept[1].text):
+                kept.pop(0)
+                return declared
+            return None
         if key and first_key.startswith(key[: max(len(key) - 3, 1)]):
             return None
         return declared
@@ -243,10 +253,15 @@ def _standfirst(declared: str | None, kept: list[Block]) -> str | None:
     words = set(first_key.split())
     later = set(normalised(" ".join(b.text for b in kept[1:4])).split())
     restated = len(words) >= 5 and len(words & later) >= 0.8 * len(words)
-    if _LEAD_CAPS.match(following) or _DATELINE.match(following) or restated:
+    if _story_starts(following) or restated:
         kept.pop(0)
         return first.text
     return None
+
+
+def _story_starts(text: str) -> bool:
+    """Whether a paragraph opens a news story: a capitals lead or a dateline."""
+    return bool(_LEAD_CAPS.match(text) or _DATELINE.match(text))
 
 
 def _body_html(blocks: list[Block]) -> str:
