@@ -14,7 +14,7 @@ from ingest.backfill import BackfillRequest, ChunkOptions, run_backfill
 from ingest.pipeline import SKIPPED, IngestReport, ingest_items, publish_articles
 from ingest.publish.objectstore import ObjectStore, open_store
 from ingest.runtime import Runtime
-from ingest.sources.drop import ArchiveLimits, expand
+from ingest.sources.drop import ArchiveLimits, expand, is_picture_file
 
 MakeRuntime = Callable[[Path, str, str], Runtime]
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -26,6 +26,8 @@ def live_ingest(rt: Runtime, source: ObjectStore) -> IngestReport:
     report = IngestReport()
     for info in source.list(""):
         assert info.last_modified is not None
+        if is_picture_file(info.key):  # a photo beside its item: the drop folder skips it
+            continue
         items = expand(info.key, source.get(info.key), ArchiveLimits())
         report.merge(ingest_items(items, registry=rt.registry, store=rt.store,
                                   received_at=info.last_modified))

@@ -271,7 +271,8 @@ def document_attacks(fetch_url: str, cap: int) -> Iterator[RawItem]:
     # Required fields, dates, versions and ids.
     g2_fields = {
         "no-guid": g2("", body=PARA),
-        "no-headline": g2(guid(30), headline="", body=PARA),
+        # No headline and no usable text (a sign-off only): with text it would be an alert.
+        "no-headline": g2(guid(30), headline="", body="<p>jm/rl</p>"),
         "no-body": g2(guid(31), body=""),
         "date-1970": g2(guid(32), created="1970-01-01T00:00:00Z", body=PARA),
         "date-future": g2(guid(33), created="2999-12-31T23:59:59Z", body=PARA),

@@ -22,6 +22,7 @@ from ingest.registry import SQLRegistry
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "publish"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 Recorder = Callable[[SQLRegistry, list[Article]], None]
+TAG = "tag:feeds.example.com,2026-01-01:story:"  # RFC 4151 ids under the default authority
 
 
 @pytest.fixture
@@ -62,7 +63,8 @@ def test_layout_headers_and_rerun_writes_nothing(
         assert info.etag == hashlib.md5(data, usedforsecurity=False).hexdigest()
     rss = feedparser.parse(bucket.get("feeds/markets-wire/rss.xml"))
     assert rss.bozo == 0
-    assert [e.id for e in rss.entries] == ["urn:newsml:afp.com:20261127:TX-PAR-ECO01#v2"]
+    assert [e.id for e in rss.entries] == [
+        f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-ECO01/v2"]
     assert "media_content" not in rss.entries[0]  # markets-wire is not licensed for pictures
 
     again = build_partner_feeds(registry, bucket, partner, NOW + timedelta(minutes=5))
@@ -82,12 +84,13 @@ def test_rights_and_filters_shape_each_partner(
     demo = feedparser.parse(store.get("feeds/demo-news/rss.xml"))
     assert demo.bozo == 0
     assert {e.id for e in demo.entries} == {
-        "urn:newsml:afp.com:20261127:TX-PAR-ECO01#v2",
-        "urn:newsml:afp.com:20261127:TX-PAR-FRA01#v1",
-        "https://www.example-paper.com/2026/11/27/floods#v1"}
+        f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-ECO01/v2",
+        f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-FRA01/v1",
+        f"{TAG}https://www.example-paper.com/2026/11/27/floods/v1"}
     archive = feedparser.parse(store.get("feeds/archive-library/atom.xml"))
     ids = {e.id for e in archive.entries}
-    assert ids == {"urn:newsml:afp.com:20261127:TX-PAR-ECO01#v2"}  # not NO ARCHIVAL USE, AFP
+    # not the NO ARCHIVAL USE story, and AFP only
+    assert ids == {f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-ECO01/v2"}
     assert "enclosure" not in {link.rel for e in archive.entries for link in e.get("links", [])}
     assert b"eco01-hd.jpg" not in store.get("feeds/archive-library/feed.json")
     fr = json.loads(store.get("feeds/presse-fr/ninjs.json"))
@@ -110,7 +113,7 @@ def test_kill_reaches_partners_that_received_the_story(
     assert [(i["uri"].rsplit(":", 1)[-1], i["pubStatus"]) for i in fr["items"]] == [
         ("TX-PAR-FRA01", "canceled")]
     demo = feedparser.parse(store.get("feeds/demo-news/rss.xml"))
-    kill = next(e for e in demo.entries if e.id.endswith("FRA01#v2"))
+    kill = next(e for e in demo.entries if e.id.endswith("FRA01/v2"))
     assert kill.title.startswith("[KILL] ")
     assert results["demo-news"].kills == {"rss": 1}
     # the archive partner never received it (NO ARCHIVAL USE), so it gets no kill either
@@ -137,10 +140,10 @@ def test_atom_archive_pages_are_written_once_and_chained(
     assert current.bozo == 0
     links = {link.rel: link.href for link in current.feed.links}
     assert links["prev-archive"].endswith("archive/atom-2026-11-26.xml")
-    assert [e.id for e in current.entries] == ["urn:x:9#v1", "urn:x:8#v1"]
+    assert [e.id for e in current.entries] == [f"{TAG}urn:x:9/v1", f"{TAG}urn:x:8/v1"]
     page26 = feedparser.parse(store.get("feeds/hist/archive/atom-2026-11-26.xml"))
     assert page26.bozo == 0
-    assert {e.id for e in page26.entries} == {f"urn:x:{i}#v1" for i in (4, 5, 6, 7)}
+    assert {e.id for e in page26.entries} == {f"{TAG}urn:x:{i}/v1" for i in (4, 5, 6, 7)}
     links26 = {link.rel: link.href for link in page26.feed.links}
     assert links26["prev-archive"].endswith("archive/atom-2026-11-25.xml")
     assert links26["current"].endswith("/feeds/hist/atom.xml")

@@ -19,6 +19,7 @@ from ingest.validate import ninjs_errors
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 G2 = "{http://iptc.org/std/nar/2006-10-01/}"
 CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TAG = "tag:feeds.example.com,2026-01-01:story:"  # RFC 4151 ids under the default authority
 
 
 def _entries(articles: list[Article]) -> list[Entry]:
@@ -56,7 +57,7 @@ def test_every_format_is_clean_utf8_with_stable_ids(
 def test_entry_ids_are_story_and_version(name: str, fixture_articles: list[Article]) -> None:
     text = feed_format(name).render(_meta(), _entries(fixture_articles)).decode()
     for article in fixture_articles:
-        assert f"{article.uri}#v{article.version}" in text
+        assert f"{TAG}{article.uri}/v{article.version}" in text
 
 
 @pytest.mark.parametrize("name", ["rss", "atom"])
@@ -64,14 +65,14 @@ def test_rss_and_atom_parse_without_bozo(name: str, fixture_articles: list[Artic
     parsed = feedparser.parse(feed_format(name).render(_meta(), _entries(fixture_articles)))
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     by_id = {e.id: e for e in parsed.entries}
-    eco = by_id["urn:newsml:afp.com:20261127:TX-PAR-ECO01#v1"]
+    eco = by_id[f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-ECO01/v1"]
     assert eco.title == "Central bank holds rates & signals patience"
     assert eco.author == "Anna SMITH"
     assert eco.published_parsed[:5] == (2026, 11, 27, 9, 0)
-    kill = by_id["urn:newsml:afp.com:20261127:TX-PAR-FRA01#v2"]
+    kill = by_id[f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-FRA01/v2"]
     assert kill.title.startswith("[KILL] ")
     assert {"kill"} <= {t.term for t in kill.tags}
-    correction = by_id["urn:newsml:afp.com:20261127:TX-PAR-ECO01#v2"]
+    correction = by_id[f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-ECO01/v2"]
     assert "correction" in {t.term for t in correction.tags}
 
 
@@ -79,18 +80,18 @@ def test_rss_specifics(fixture_articles: list[Article]) -> None:
     data = feed_format("rss").render(_meta(), _entries(fixture_articles))
     root = etree.fromstring(data)
     items = {i.findtext("guid"): i for i in root.iter("item")}
-    eco = items["urn:newsml:afp.com:20261127:TX-PAR-ECO01#v1"]
+    eco = items[f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-ECO01/v1"]
     assert eco.find("guid").get("isPermaLink") == "false"
     media = eco.find("{http://search.yahoo.com/mrss/}content")
     assert media.get("url") == "https://media.example.com/eco01-hd.jpg"
     assert media.findtext("{http://search.yahoo.com/mrss/}credit") == "AFP/Getty Images"
     assert root.findtext("channel/copyright") == "© 2026 AFP"
     assert eco.findtext("{urn:x-ingest:feed:1}status") == "usable"
-    kill = items["urn:newsml:afp.com:20261127:TX-PAR-FRA01#v2"]
+    kill = items[f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-FRA01/v2"]
     assert kill.findtext("{urn:x-ingest:feed:1}status") == "kill"
-    fix = items["urn:newsml:afp.com:20261127:TX-PAR-ECO01#v2"]
+    fix = items[f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-ECO01/v2"]
     assert fix.findtext("{urn:x-ingest:feed:1}edNote") == "CORRECTS rate in para 1 to 3.25 percent"
-    fra = items["urn:newsml:afp.com:20261127:TX-PAR-FRA01#v1"]
+    fra = items[f"{TAG}urn:newsml:afp.com:20261127:TX-PAR-FRA01/v1"]
     assert fra.findtext("{urn:x-ingest:feed:1}usageTerms") == "NO ARCHIVAL USE"
     assert eco.findtext("pubDate") == "Fri, 27 Nov 2026 09:00:00 GMT"
 
@@ -125,7 +126,7 @@ def test_jsonfeed_validates_against_its_schema(fixture_articles: list[Article]) 
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     doc = json.loads(feed_format("jsonfeed").render(_meta(), _entries(fixture_articles)))
     assert [e.message for e in validator.iter_errors(doc)] == []
-    kill = next(i for i in doc["items"] if i["id"].endswith("FRA01#v2"))
+    kill = next(i for i in doc["items"] if i["id"].endswith("FRA01/v2"))
     assert kill["_ingest"]["status"] == "kill" and "kill" in kill["tags"]
     assert kill["title"].startswith("[KILL] ")
     broken = {**doc, "items": [{"id": "x"}]}  # the schema itself can fail

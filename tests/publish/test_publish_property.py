@@ -7,6 +7,7 @@ import json
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import feedparser
 from hypothesis import HealthCheck, given, settings
@@ -75,15 +76,24 @@ def partners(draw: st.DrawFn) -> list[Partner]:
     return out
 
 
+def _story_version(tag_id: str) -> str:
+    """``uri#vN`` from an RFC 4151 entry id ``tag:<authority>,<date>:story:<uri>/vN``."""
+    prefix = "tag:feeds.example.com,2026-01-01:story:"
+    assert tag_id.startswith(prefix), tag_id
+    uri, version = tag_id[len(prefix):].rsplit("/v", 1)
+    return f"{unquote(uri)}#v{version}"
+
+
 def _feed_ids(store: LocalObjectStore, partner: Partner, fmt: str) -> dict[str, bool]:
-    """Entry id -> is it a kill, read back from what was published (not from the code)."""
+    """``uri#vN`` -> is it a kill, read back from what was published (not from the code)."""
     data = store.get(partner.prefix + feed_format(fmt).filename)
     if fmt in {"rss", "atom"}:
         parsed = feedparser.parse(data)
         assert parsed.bozo == 0
-        return {e.id: e.title.startswith("[KILL] ") for e in parsed.entries}
+        return {_story_version(e.id): e.title.startswith("[KILL] ") for e in parsed.entries}
     if fmt == "jsonfeed":
-        return {i["id"]: i["_ingest"]["status"] == "kill" for i in json.loads(data)["items"]}
+        return {_story_version(i["id"]): i["_ingest"]["status"] == "kill"
+                for i in json.loads(data)["items"]}
     if fmt == "ninjs":
         return {f"{i['uri']}#v{i['version']}": i["pubStatus"] == "canceled"
                 for i in json.loads(data)["items"]}
