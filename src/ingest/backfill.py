@@ -48,7 +48,7 @@ from ingest.pipeline import Arrival, IngestReport, StoredItem, ingest_stored, st
 from ingest.publish.objectstore import ObjectNotFound, ObjectStore, check_key, open_store
 from ingest.registry.api import ArticleRegistry
 from ingest.sources.base import RawItem, SourceFailure
-from ingest.sources.drop import ArchiveLimits, SourceOutcome, expand
+from ingest.sources.drop import ArchiveLimits, SourceOutcome, expand, is_picture_file
 
 if TYPE_CHECKING:
     from ingest.runtime import Runtime
@@ -265,6 +265,8 @@ def list_source(request: BackfillRequest) -> Iterator[Entry]:
         yield from _windows(request)
         return
     for info in open_store(request.source).list(""):
+        if is_picture_file(info.key):  # copied with the item naming it, not an item
+            continue
         modified = utc(info.last_modified) if info.last_modified else None
         if _in_range(object_day(info.key, modified), request.start, request.end):
             yield Entry(info.key, info.size, modified)

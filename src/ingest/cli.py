@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.errors import IngestError, Reason
+from ingest import jsonout
+from ingest.errors import IngestError, Reason, crash_error
 from ingest.parsers import FORMATS, parse_bytes
 from ingest.parsers.base import ParseFailure, ParseOutcome
 
@@ -34,17 +36,23 @@ def cmd_parse(args: argparse.Namespace) -> int:
             else:
                 record["ninjs"] = outcome.article.to_ninjs()
                 record["stripped"] = [{"kind": s.kind, "text": s.text} for s in outcome.stripped]
-            print(json.dumps(record, ensure_ascii=False))
+            print(jsonout.dumps(record))
     return 1 if args.paths and failures == len(args.paths) else 0
 
 
 def _parse_path(path: Path, fmt: str) -> list[ParseOutcome]:
+    """A file's outcomes; a parser bug is an ``internal_error`` record like any failure
+    (its traceback on stderr), so one file never ends the command."""
     try:
         return list(parse_bytes(path.read_bytes(), source=str(path), fmt=fmt))
     except IngestError as exc:
         return [ParseFailure(exc.reason, exc.detail)]
     except OSError as exc:
         return [ParseFailure(Reason.UNREADABLE, str(exc))]
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        error = crash_error(exc)
+        return [ParseFailure(error.reason, error.detail)]
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -81,6 +89,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         kills = f", {feed.kills} kill{'' if feed.kills == 1 else 's'}" if feed.kills else ""
         stories = f"{feed.items} stor{'y' if feed.items == 1 else 'ies'}"
         print(f"  delivered to {feed.partner} ({feed.format}): {stories}{kills}")
+    from ingest.ops.status import push_lines
+
+    for line in push_lines(rt):
+        print(line)
     print(f"object store: {rt.settings.store_url}")
     for prefix in ("articles/", "feeds/"):
         keys = [info.key for info in rt.store.list(prefix)]
@@ -105,6 +117,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         run_id=args.run_id,
     )
     rt = Runtime.from_env()
+    if request.publish:
+        rt.partners()  # a missing or invalid contract stops it now, not after the archive
     afp = AFPAPIConfig.from_env() if request.source.startswith("afp-api:") else None
     progress = Progress(sys.stderr)
     result = run_backfill(
@@ -132,6 +146,66 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     return 0 if report.ok else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the partner pull API (``ingest.api``) on uvicorn, one JSON log line a request."""
+    import logging
+
+    import uvicorn
+
+    from ingest.api import create_app
+    from ingest.runtime import Runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    rt = Runtime.from_env()
+    app = create_app(rt.registry, rt.store, rt.partners(),
+                     ids=rt.settings.tag_ids)
+    # uvicorn's own access log would repeat each request, query string and all
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
+    return 0
+
+
+def cmd_key_create(args: argparse.Namespace) -> int:
+    """Make an API key for a partner; print it once, alone on the last line."""
+    from datetime import UTC, datetime
+
+    from ingest.api.keys import create_key
+    from ingest.runtime import Runtime
+
+    rt = Runtime.from_env()
+    if args.partner not in {p.id for p in rt.partners()}:
+        print(f"no partner {args.partner!r} in {rt.settings.partners_file}", file=sys.stderr)
+        return 2
+    key_id, key = create_key(rt.registry, args.partner, datetime.now(UTC))
+    print(f"key {key_id} for partner {args.partner}; it is shown only now, keep it secret")
+    print("send it as: Authorization: Bearer <key>")
+    print(key)
+    return 0
+
+
+def cmd_key_list(args: argparse.Namespace) -> int:
+    """Every key: id, partner, created, and revoked or active (never the key itself)."""
+    from ingest.model import iso
+    from ingest.runtime import Runtime
+
+    for key in Runtime.from_env().registry.partner_keys():
+        state = f"revoked {iso(key.revoked_at)}" if key.revoked_at else "active"
+        print(f"{key.id}  {key.partner}  created {iso(key.created_at)}  {state}")
+    return 0
+
+
+def cmd_key_revoke(args: argparse.Namespace) -> int:
+    """Revoke a key at once; 1 if there is no such active key."""
+    from datetime import UTC, datetime
+
+    from ingest.runtime import Runtime
+
+    if not Runtime.from_env().registry.revoke_partner_key(args.key_id, datetime.now(UTC)):
+        print(f"no active key {args.key_id!r}", file=sys.stderr)
+        return 1
+    print(f"key {args.key_id} revoked")
+    return 0
 
 
 def _registry_counts(rt: Runtime) -> dict[str, int]:
@@ -193,12 +267,37 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--dry-run", action="store_true", help="list and count only")
     backfill.add_argument("--run-id", help="backfill id (default: derived from the arguments)")
     backfill.set_defaults(handler=cmd_backfill)
+
+    serve = commands.add_parser("serve", help="the partner pull API (docs/api.md)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=cmd_serve)
+
+    partners = commands.add_parser("partners", help="partner API keys").add_subparsers(
+        dest="partners", required=True)
+    key = partners.add_parser("key", help="create, list and revoke API keys").add_subparsers(
+        dest="key", required=True)
+    create = key.add_parser("create", help="a new key for PARTNER, printed once")
+    create.add_argument("partner", metavar="PARTNER")
+    create.set_defaults(handler=cmd_key_create)
+    key.add_parser("list", help="every key, never the secret").set_defaults(handler=cmd_key_list)
+    revoke = key.add_parser("revoke", help="revoke KEY_ID at once")
+    revoke.add_argument("key_id", metavar="KEY_ID")
+    revoke.set_defaults(handler=cmd_key_revoke)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a configuration error is one line naming the setting, exit 2."""
+    from ingest.config import ConfigError
+    from ingest.publish.partners import PartnerConfigError
+
     args = build_parser().parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except (ConfigError, PartnerConfigError) as exc:
+        print(f"ingest: {exc}", file=sys.stderr)
+        return 2
     return code
 
 

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ingest.errors import IngestError, Reason
+from ingest.errors import IngestError, Reason, crash_error, storable
 from ingest.model import iso, utc
 from ingest.parsers import parse_bytes
 from ingest.parsers.base import ParsedItem, ParseFailure
 from ingest.publish.articles import dump_json, publish_versions, story_id
 from ingest.publish.feeds import build_partner_feeds
-from ingest.publish.objectstore import ObjectStore
-from ingest.publish.partners import load_partners
+from ingest.publish.media import MediaCopier, MediaFetch
+from ingest.publish.objectstore import ObjectStore, open_store
 from ingest.publish.push import Pusher, push_partners
 from ingest.registry.api import ArticleRegistry, RawRecord, RecordResult, VersionRecord
 from ingest.sources.base import RawItem, SourceFailure
@@ -56,6 +56,7 @@ class IngestReport:
     results: Counter[str] = field(default_factory=Counter)
     quarantined: Counter[str] = field(default_factory=Counter)
     stripped: Counter[str] = field(default_factory=Counter)
+    media: Counter[str] = field(default_factory=Counter)  # renditions: copied, or why not
 
     def merge(self, other: IngestReport) -> None:
         self.raw_items += other.raw_items
@@ -63,6 +64,7 @@ class IngestReport:
         self.results.update(other.results)
         self.quarantined.update(other.quarantined)
         self.stripped.update(other.stripped)
+        self.media.update(other.media)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class IngestReport:
             "results": {str(k): v for k, v in self.results.items()},
             "quarantined": {str(k): v for k, v in self.quarantined.items()},
             "stripped": {str(k): v for k, v in self.stripped.items()},
+            "media": dict(self.media),
         }
 
     @classmethod
@@ -78,7 +81,7 @@ class IngestReport:
         return cls(
             raw_items=data["raw_items"], raw_new=data["raw_new"],
             results=Counter(data["results"]), quarantined=Counter(data["quarantined"]),
-            stripped=Counter(data["stripped"]),
+            stripped=Counter(data["stripped"]), media=Counter(data.get("media", {})),
         )
 
 
@@ -91,11 +94,13 @@ def ingest_items(
     max_item_bytes: int = 20_000_000,
     syndicate: bool = True,
     skip_known: bool = False,
+    media: MediaCopier | None = None,
 ) -> IngestReport:
     """Store each raw item, parse it, validate it and record its versions in the registry.
 
     ``syndicate=False`` records versions partners must not get (archive loads);
-    ``skip_known`` leaves a raw object the registry already knew unparsed (result ``skipped``).
+    ``skip_known`` leaves a raw object the registry already knew unparsed (result ``skipped``);
+    ``media`` copies the pictures' renditions into the store first (``publish.media``).
     """
     report = IngestReport()
     for item in items:  # one at a time: a drop file is marked done once its items are in
@@ -103,7 +108,7 @@ def ingest_items(
         arrival = Arrival(received_at, [stored], skip_known)
         report.merge(ingest_stored(
             [arrival], registry=registry, store=store, max_item_bytes=max_item_bytes,
-            syndicate=syndicate,
+            syndicate=syndicate, media=media,
         )[0])
     return report
 
@@ -160,12 +165,14 @@ def ingest_stored(
     max_item_bytes: int,
     syndicate: bool = True,
     renormalise: bool = False,
+    media: MediaCopier | None = None,
 ) -> list[IngestReport]:
     """Note stored items in the registry, parse and validate them, record their versions.
 
     One registry write for the raw objects and one for the versions of the whole batch
     (quarantines aside), with the results ``ingest_one`` gives item by item in the same
     order; one report per arrival. ``renormalise``: see ``ArticleRegistry.record_versions``.
+    ``media``: see ``ingest_items``; a version is recorded pointing at its copies.
     """
     reports = [IngestReport() for _ in arrivals]
     new = iter(registry.record_raws([
@@ -195,6 +202,9 @@ def ingest_stored(
                     _quarantine(registry, entry.key, entry.item, outcome, at, report)
                 else:
                     parsed.append((report, entry, outcome, at))
+    if media is not None:
+        for report, _, outcome, _ in parsed:
+            report.media.update(media.localise(outcome.article))
     results = registry.record_versions(
         [VersionRecord(p.article, entry.key, at) for _, entry, p, at in parsed],
         syndicate=syndicate, renormalise=renormalise,
@@ -225,7 +235,7 @@ def _parse(item: RawItem, max_item_bytes: int) -> list[ParsedItem | ParseFailure
         outcomes = [ParseFailure(exc.reason, exc.detail)]
     except Exception as exc:  # a parser bug must not stop the batch; it is quarantined
         log.exception("parser crashed on %s", item.name)
-        outcomes = [ParseFailure(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")]
+        outcomes = [_crashed(exc)]
     if not outcomes:
         return [ParseFailure(Reason.EMPTY, "no items in input")]
     return [_validated(o) if isinstance(o, ParsedItem) else o for o in outcomes]
@@ -236,15 +246,24 @@ def _validated(parsed: ParsedItem) -> ParsedItem | ParseFailure:
         validate_ninjs(parsed.article.to_ninjs())
     except IngestError as exc:
         return ParseFailure(exc.reason, exc.detail)
+    except Exception as exc:  # a bug in one article's ninjs must not stop the batch either
+        log.exception("ninjs of %s crashed", parsed.article.uri)
+        return _crashed(exc)
     return parsed
+
+
+def _crashed(exc: Exception) -> ParseFailure:
+    """An ``INTERNAL_ERROR`` whose detail leads with the crash digest (``crash_error``)."""
+    error = crash_error(exc)
+    return ParseFailure(error.reason, error.detail)
 
 
 def _quarantine(
     registry: ArticleRegistry, key: str, item: RawItem, failure: ParseFailure,
     at: datetime, report: IngestReport,
 ) -> None:
-    ref = f"{key}#{failure.ref}" if failure.ref else key
-    detail = f"{item.name}: {failure.detail}"
+    ref = storable(f"{key}#{failure.ref}" if failure.ref else key)
+    detail = storable(f"{item.name}: {failure.detail}")  # a name may hold any character
     registry.quarantine(
         raw_key=ref, source=item.source, reason=failure.reason, detail=detail, at=at
     )
@@ -278,6 +297,8 @@ def summary_lines(report: IngestReport) -> list[str]:
     lines.append(f"quarantined: {quarantined} {dict(sorted(report.quarantined.items()))}")
     stripped = sum(report.stripped.values())
     lines.append(f"boilerplate removed: {stripped} blocks {dict(sorted(report.stripped.items()))}")
+    if report.media:
+        lines.append(f"picture renditions: {dict(sorted(report.media.items()))}")
     return lines
 
 
@@ -308,24 +329,34 @@ def list_drop_chunks(rt: Runtime, *, now: datetime, chunk_size: int) -> list[lis
 
 def ingest_drop_files(rt: Runtime, files: list[list[str]], *, now: datetime) -> IngestReport:
     """Ingest one chunk of listed drop files; each is marked done once its items are in."""
+    from ingest.sources.media import StoreFiles
+
     taken = drop_source(rt, now).take(PendingFile(key, state) for key, state in files)
+    files_beside = StoreFiles(open_store(rt.settings.drop_url))
     return ingest_items(
         taken, registry=rt.registry, store=rt.store, received_at=now,
-        max_item_bytes=rt.settings.max_item_bytes,
+        max_item_bytes=rt.settings.max_item_bytes, media=_copier(rt, files_beside),
     )
+
+
+def _copier(rt: Runtime, source: MediaFetch) -> MediaCopier:
+    return MediaCopier(rt.store, source, max_bytes=rt.settings.max_media_bytes)
 
 
 def ingest_web(rt: Runtime, *, now: datetime) -> IngestReport:
     """Fetch what is new or changed on the watch list and ingest it; failed URLs are quarantined."""
+    from ingest.sources.media import WebFiles
     from ingest.sources.watchlist import load_watchlist
     from ingest.sources.web import CursorFetchState, Fetcher, WebSource
 
     watchlist = load_watchlist(rt.settings.watchlist_file)
-    with Fetcher(watchlist.fetch) as fetcher:
+    pictures = dataclasses.replace(watchlist.fetch, max_bytes=rt.settings.max_media_bytes)
+    with Fetcher(watchlist.fetch) as fetcher, Fetcher(pictures) as picture_fetcher:
         source = WebSource(watchlist, fetcher, CursorFetchState(rt.registry))
         report = ingest_items(
             source.fetch(), registry=rt.registry, store=rt.store, received_at=now,
             max_item_bytes=rt.settings.max_item_bytes,
+            media=_copier(rt, WebFiles(picture_fetcher)),
         )
     failures = [SourceFailure(source.source, url, exc.reason, exc.detail)
                 for url, exc in source.failures]
@@ -337,12 +368,16 @@ def ingest_afp_window(
     rt: Runtime, config: AFPAPIConfig, *, start: datetime, end: datetime
 ) -> IngestReport:
     """Pull one AFP API Core window (the run's data interval) and ingest it."""
+    from urllib.parse import urlsplit
+
     from ingest.sources.afp_api import AFPAPIClient
+    from ingest.sources.media import AFPFiles
 
     with AFPAPIClient(config) as client:
+        renditions = AFPFiles(client.authorization, urlsplit(config.base_url).hostname or "")
         report = ingest_items(
             client.fetch(start, end), registry=rt.registry, store=rt.store, received_at=end,
-            max_item_bytes=rt.settings.max_item_bytes,
+            max_item_bytes=rt.settings.max_item_bytes, media=_copier(rt, renditions),
         )
     rt.registry.set_cursor("afp-api", iso(end))
     return report
@@ -350,7 +385,9 @@ def ingest_afp_window(
 
 def publish_articles(rt: Runtime, *, now: datetime) -> dict[str, Any]:
     """Write every version that is due to ``articles/`` and move ``latest`` pointers."""
-    report = publish_versions(rt.registry, rt.store, now)
+    partners = rt.partners()
+    media_base = partners[0].base_url if partners else ""  # one public base, file-wide
+    report = publish_versions(rt.registry, rt.store, now, media_base=media_base)
     return {
         "written": report.written,
         "already_there": report.already_there,
@@ -360,19 +397,20 @@ def publish_articles(rt: Runtime, *, now: datetime) -> dict[str, Any]:
 
 
 def partner_ids(rt: Runtime) -> list[str]:
-    return [p.id for p in load_partners(rt.settings.partners_file)]
+    return [p.id for p in rt.partners()]
 
 
 def publish_partner(rt: Runtime, partner_id: str, *, now: datetime) -> dict[str, Any]:
     """Rebuild one partner's feeds from the registry and replace the changed ones."""
-    partners = {p.id: p for p in load_partners(rt.settings.partners_file)}
+    partners = {p.id: p for p in rt.partners()}
     if partner_id not in partners:
         raise KeyError(f"partner {partner_id!r} is not in {rt.settings.partners_file}")
     partner = partners[partner_id]
-    result = dataclasses.asdict(build_partner_feeds(rt.registry, rt.store, partner, now))
+    result = dataclasses.asdict(
+        build_partner_feeds(rt.registry, rt.store, partner, now, rt.settings.tag_ids))
     if partner.push is not None:
         with Pusher() as pusher:
-            outcomes = push_partners(rt.registry, rt.store, [partner], now, pusher)[partner.id]
+            outcomes = push_partners(rt.registry, [partner], now, pusher)[partner.id]
         result["pushed"] = sum(o.delivered for o in outcomes)
         result["push_failed"] = [o.entry_id for o in outcomes if not o.delivered]
     return result

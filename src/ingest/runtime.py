@@ -7,6 +7,7 @@ from functools import cached_property
 
 from ingest.config import Settings
 from ingest.publish.objectstore import ObjectStore, open_store
+from ingest.publish.partners import Partner, load_partners
 from ingest.registry import SQLRegistry, open_registry
 
 
@@ -28,6 +29,12 @@ class Runtime:
     @cached_property
     def store(self) -> ObjectStore:
         return open_store(self.settings.store_url)
+
+    def partners(self) -> list[Partner]:
+        """The partner contracts, read afresh (an edit applies to the next run) and only
+        when something publishes: a missing file is a ``ConfigError`` naming it here."""
+        self.settings.check_partners_file()
+        return load_partners(self.settings.partners_file)
 
     def close(self) -> None:
         """Release the registry's connections, if they were ever opened."""

@@ -56,7 +56,7 @@ def test_backfill_runs_publishes_only_when_asked(
     quiet = dag.test(run_conf=conf)
     assert quiet.state == "success"
     assert quiet.get_task_instance("announce").state == "skipped"
-    assert len(list(store.glob("backfill/*/manifest/*.jsonl"))) == 4  # 7 files, 2 per chunk
+    assert len(list(store.glob("backfill/*/manifest/*.jsonl"))) == 5  # 9 items, 2 per chunk
     with open_registry(f"sqlite:///{backfill_env / 'home' / 'registry.db'}") as registry:
         with registry.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(t.versions)).scalar_one() > 0

@@ -18,7 +18,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
                     "airflow-triggerer", "airflow-worker"}
-LONG_RUNNING = AIRFLOW_SERVICES | {"postgres", "redis", "minio"}
+LONG_RUNNING = AIRFLOW_SERVICES | {"postgres", "redis", "minio", "ingest-api"}
 
 
 def _compose_command() -> list[str] | None:
@@ -108,3 +108,22 @@ def test_the_image_installs_the_project_from_the_lock_file() -> None:
     dockerfile = (REPO / "Dockerfile").read_text()
     assert dockerfile.startswith("# ") and "FROM apache/airflow:3.3.2-python3.11" in dockerfile
     assert "uv export --frozen --no-dev" in dockerfile
+
+
+def test_the_partner_api_is_a_service_of_its_own(compose: dict[str, Any]) -> None:
+    """``ingest serve`` from the same image, on the migrated PostgreSQL registry and S3."""
+    api = compose["services"]["ingest-api"]
+    assert api["image"] == compose["services"]["airflow-scheduler"]["image"]
+    command = api["command"] if isinstance(api["command"], str) else " ".join(api["command"])
+    assert "ingest serve --host 0.0.0.0 --port 8000" in command
+    assert api["environment"]["INGEST_REGISTRY_URL"].startswith("postgresql+psycopg://")
+    assert api["environment"]["INGEST_REGISTRY_URL"].endswith("@postgres:5432/ingest")
+    assert api["environment"]["INGEST_STORE_URL"].startswith("s3://")
+    # docker-compose 1.x renders a port as "ip:published:target/tcp", Compose v2 as a mapping
+    ports = [p.removesuffix("/tcp") if isinstance(p, str)
+             else f"{p['host_ip']}:{p['published']}:{p['target']}" for p in api["ports"]]
+    assert ports == ["127.0.0.1:8000:8000"]
+    assert "http://localhost:8000/healthz" in " ".join(api["healthcheck"]["test"])
+    after = api["depends_on"]
+    assert after["postgres"]["condition"] == "service_healthy"
+    assert after["airflow-init"]["condition"] == "service_completed_successfully"

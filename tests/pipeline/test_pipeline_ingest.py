@@ -22,6 +22,7 @@ from ingest.pipeline import (
 from ingest.publish.articles import latest_key, version_key
 from ingest.runtime import Runtime
 from ingest.sources.base import RawItem
+from ingest.sources.drop import is_picture_file
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
@@ -34,6 +35,7 @@ def sample_items(*, kill: bool = False) -> list[RawItem]:
         RawItem("drop", path.name, path.read_bytes())
         for path in sorted(SAMPLES.iterdir())
         if path.is_file() and not path.name.startswith("README")
+        and not is_picture_file(path.name)  # a picture beside its item, as the drop skips it
         and ("kill" in path.name) == kill
     ]
 
@@ -68,11 +70,12 @@ def test_samples_are_ingested_quarantined_and_a_rerun_changes_nothing(
     rt = open_runtime(tmp_path, registry_url)
     first = ingest_items(sample_items(), registry=rt.registry, store=rt.store, received_at=NOW)
 
-    assert first.raw_items == first.raw_new == 6
+    assert first.raw_items == first.raw_new == 8
     assert first.quarantined == {"malformed_xml": 1}
-    # wind farm v1 (G2, its picture attached), v2 (NewsML 1.2), v3 correction (G2),
-    # three API Core docs, the seed page
-    assert first.results == {"new": 7}
+    # wind farm v1 (G2, its picture attached), v2 (NewsML 1.2), v3 correction (G2), its
+    # alert (NewsML 1.2), the harbour photo story (NewsML 1.2), three API Core docs, the
+    # seed page
+    assert first.results == {"new": 9}
     assert first.stripped["donation_appeal"] >= 1
     latest = rt.registry.latest(WIND_FARM)
     assert latest is not None and latest.version == 3
@@ -81,12 +84,12 @@ def test_samples_are_ingested_quarantined_and_a_rerun_changes_nothing(
     assert [q.source for q in broken] == ["drop"]
     # raw bytes of every item are kept, the broken one included, before any parsing
     raw_keys = {info.key for info in rt.store.list("raw/")}
-    assert broken[0].raw_key in raw_keys and len(raw_keys) == 6
+    assert broken[0].raw_key in raw_keys and len(raw_keys) == 8
 
     objects = {info.key for info in rt.store.list()}
     again = ingest_items(sample_items(), registry=rt.registry, store=rt.store, received_at=NOW)
     assert again.raw_new == 0
-    assert again.results == {"duplicate": 7}
+    assert again.results == {"duplicate": 9}
     assert {info.key for info in rt.store.list()} == objects
     assert rt.registry.quarantined(reason="malformed_xml")[0].attempts == 2
 
@@ -128,9 +131,9 @@ def test_drop_folder_chunks_take_each_file_once(
     now = datetime.now(UTC)  # the files were just copied: a run after that instant
 
     chunks = list_drop_chunks(rt, now=now, chunk_size=3)
-    assert [len(c) for c in chunks] == [3, 3, 1]
+    assert [len(c) for c in chunks] == [3, 3, 3]  # the harbour photo's JPEG is not an item
     total = sum(ingest_drop_files(rt, chunk, now=now).raw_items for chunk in chunks)
-    assert total == 7
+    assert total == 9
     assert list_drop_chunks(rt, now=now, chunk_size=3) == []
 
 
@@ -193,7 +196,7 @@ def test_status_summarises_what_was_ingested_quarantined_and_delivered(
     out = capsys.readouterr().out
     assert "quarantined: 1" in out and "malformed_xml: broken-truncated.xml" in out
     assert "boilerplate removed: " in out and "'donation_appeal': 4" in out
-    assert "delivered to demo-news (rss): 4 stories" in out
+    assert "delivered to demo-news (rss): 6 stories" in out  # the alert, the harbour photo
     assert (tmp_path / "store" / "feeds/demo-news/rss.xml").as_uri() in out
 
 

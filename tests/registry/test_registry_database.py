@@ -29,6 +29,11 @@ TABLES = {
     "quarantine",
     "cursors",
     "checkpoints",
+    "releases",
+    "partner_keys",
+    "api_usage",
+    "push_attempts",
+    "media_refs",
 }
 
 
@@ -40,7 +45,7 @@ def test_upgrade_builds_schema_from_empty_and_is_idempotent(registry_url: str) -
         with engine.connect() as conn:
             assert set(inspect(conn).get_table_names()) == TABLES
             revisions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
-            assert list(revisions) == ["0003"]
+            assert list(revisions) == ["0006"]
             # The migrations build exactly what the queries expect.
             assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     finally:
@@ -149,3 +154,17 @@ def test_sqlite_writer_waits_for_another_writer(sqlite_url: str) -> None:
             other.dispose()
         assert result == RecordResult.NEW
         assert reg.story_status("urn:a") == "usable"
+
+
+def test_push_attempts_migration_goes_down_and_up_again(registry_url: str) -> None:
+    upgrade_database(registry_url)
+    _migrate(registry_url, "0004", down=True)
+    engine = create_engine(registry_url)
+    try:
+        with engine.connect() as conn:
+            assert "push_attempts" not in inspect(conn).get_table_names()
+    finally:
+        engine.dispose()
+    upgrade_database(registry_url)
+    with SQLRegistry(registry_url) as reg:
+        assert reg.push_summary() == []

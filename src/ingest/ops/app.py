@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from ingest.airflow_support import runtime as dag_runtime
 from ingest.model import iso
 from ingest.ops.queries import quarantine_facets, quarantine_row
 from ingest.ops.replay import NotReplayable, raw_bytes, replay, stored_key
@@ -46,8 +47,12 @@ def _now() -> datetime:
 
 @cache
 def shared_runtime() -> Runtime:
-    """The API server's one ``Runtime``, opened on the first request and kept."""
-    return Runtime.from_env()
+    """The API server's one ``Runtime``, opened on the first request and kept.
+
+    Built exactly as DAG tasks build theirs (connection ``ingest_registry`` first, then
+    ``INGEST_*``), so the page shows the registry the DAGs write.
+    """
+    return dag_runtime()
 
 
 def create_app(

@@ -13,8 +13,8 @@ from ingest.model import iso, utc
 from ingest.ops import queries as q
 from ingest.ops.chart import hourly_svg
 from ingest.publish.formats import feed_format
-from ingest.publish.partners import Partner, load_partners
-from ingest.publish.push import PUSH_FORMAT, pending_pushes
+from ingest.publish.partners import Partner
+from ingest.publish.push import PUSH_FORMAT, plan_pushes
 from ingest.runtime import Runtime
 from ingest.sources.afp_api import SOURCE as AFP_API
 from ingest.sources.drop import SOURCE as DROP
@@ -32,12 +32,19 @@ def ops_status(rt: Runtime, now: datetime) -> dict[str, Any]:
         "sources": source_status(rt, now),
         "partners": [
             partner_status(rt, p, now, carried=carried, kill=kills.get(p.id))
-            for p in load_partners(rt.settings.partners_file)
+            for p in rt.partners()
         ],
         "published": [
             {"uri": p.uri, "version": p.version, "status": p.status, "key": p.key,
              "url": rt.store.uri_for(p.key), "received_at": iso(p.received_at)}
             for p in q.recently_published(rt.registry.engine)
+        ],
+        "push_problems": [
+            {"partner": s.last.partner, "entry_id": s.entry_id, "uri": s.last.uri,
+             "version": s.last.version, "kind": s.last.kind, "attempts": s.attempts,
+             "first_at": iso(s.first_at), "last_at": iso(s.last.at), "result": s.last.result,
+             "status": s.last.status, "error": s.last.error}
+            for s in rt.registry.push_problems()
         ],
     }
 
@@ -104,12 +111,32 @@ def partner_status(
 def _push_status(
     rt: Runtime, partner: Partner, now: datetime, delivered: q.FormatDeliveries | None
 ) -> dict[str, Any]:
-    """Entries due by push and not settled: they failed (retries spent) or wait for a push run."""
+    """The push log for one partner: what the next run sends (new entries and failing
+    ones), what failed last and why, what was refused or given up."""
     assert partner.push is not None
-    unsettled = pending_pushes(rt.registry, rt.store, partner, now)
+    plan = plan_pushes(rt.registry, partner, now)
+    log = next((s for s in rt.registry.push_summary() if s.partner == partner.id), None)
+    standing = log.entries if log else {}
     return {
         "url": partner.push.url,
         "delivered": delivered.items + delivered.kills if delivered else 0,
-        "unsettled": len(unsettled),
-        "oldest_unsettled": iso(unsettled[0].updated) if unsettled else None,
+        "unsettled": len(plan.due) + len(plan.give_up),
+        "oldest_unsettled": iso(plan.due[0].updated) if plan.due else None,
+        "failing": standing.get("failed", 0),
+        "refused": standing.get("refused", 0),
+        "given_up": standing.get("given_up", 0),
+        "last_attempt": log and log.last_at and iso(log.last_at),
+        "last_error": log and log.last_error,
+        "give_up_after_seconds": int(partner.push.give_up_after.total_seconds()),
     }
+
+
+def push_lines(rt: Runtime) -> list[str]:
+    """``ingest status``'s lines on the push log: per partner, entries by standing."""
+    lines = []
+    for log in rt.registry.push_summary():
+        standing = ", ".join(f"{n} {result}" for result, n in sorted(log.entries.items()))
+        last = f"; last attempt {iso(log.last_at)}" if log.last_at else ""
+        error = f"; last error: {log.last_error[:110]}" if log.last_error else ""
+        lines.append(f"  pushed to {log.partner}: {standing}{last}{error}")
+    return lines

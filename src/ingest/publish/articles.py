@@ -8,7 +8,6 @@ reader should take, and disappears when the story is killed or withheld.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,7 +15,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from ingest import jsonout
 from ingest.errors import IngestError
+from ingest.publish.media import link_media
 from ingest.publish.objectstore import ObjectNotFound, ObjectStore
 from ingest.registry.api import ArticleRegistry, VersionRow
 from ingest.validate import validate_ninjs
@@ -48,7 +49,7 @@ def latest_key(uri: str) -> str:
 
 def dump_json(document: Any) -> bytes:
     """The one JSON serialisation of published documents: stable, so reruns match byte for byte."""
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1).encode()
+    return jsonout.dumps(document, sort_keys=True, indent=1).encode()
 
 
 @dataclass(slots=True)
@@ -65,9 +66,12 @@ class ArticlePublishReport:
 
 def publish_versions(
     registry: ArticleRegistry, store: ObjectStore, now: datetime, *, batch: int = 1000,
-    workers: int = 8,
+    workers: int = 8, media_base: str = "",
 ) -> ArticlePublishReport:
     """Write every version the registry has not published yet (embargoes respected at ``now``).
+
+    A picture copy (``publish.media``) is named in the version under ``media_base``, the
+    store's public base (``base_url`` of the partners file); without one it is left out.
 
     The object-store round trips run on ``workers`` threads; the registry notes each
     batch written in one transaction. Each batch then moves its stories' ``latest``
@@ -77,7 +81,7 @@ def publish_versions(
     report = ArticlePublishReport()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while rows := registry.versions_to_write(now, limit=batch):
-            outcomes = pool.map(partial(_put_version, store), rows)
+            outcomes = pool.map(partial(_put_version, store, media_base), rows)
             written = [
                 (row.uri, row.version, _outcome_key(registry, row, outcome, now, report))
                 for row, outcome in zip(rows, outcomes, strict=True)
@@ -98,9 +102,10 @@ def _due_later(state: tuple[VersionRow, str], now: datetime) -> bool:
     return latest.pending and (latest.embargoed_until is None or latest.embargoed_until <= now)
 
 
-def _put_version(store: ObjectStore, row: VersionRow) -> bool | IngestError:
+def _put_version(store: ObjectStore, media_base: str, row: VersionRow) -> bool | IngestError:
     """Write one version (True) or find it there (False); an invalid one is never written."""
-    document = row.article.to_ninjs()
+    article = link_media(row.article, lambda key: media_base + key) if media_base else row.article
+    document = article.to_ninjs()
     try:
         validate_ninjs(document)
     except IngestError as exc:

@@ -8,11 +8,16 @@ atomically, and only when its bytes changed: a rerun with nothing new writes not
 
 Atom also gets RFC 5005 archive pages, one per completed UTC day inside ``max_age``,
 written once (``archive/atom-YYYY-MM-DD.xml``) and chained by ``prev-archive`` links.
+
+Entry and feed ids are ``tag:`` URIs minted by ``ids`` (see ``formats.ids``). A feed is
+dated by its newest entry; an empty one, having none, by the build time ``now`` of the
+build that first wrote it empty (a rebuild that changes nothing else is not rewritten).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,6 +31,7 @@ from ingest.publish.formats import (
     feed_format,
     make_entry,
 )
+from ingest.publish.formats.ids import DEFAULT_IDS, TagIds
 from ingest.publish.objectstore import ObjectStore
 from ingest.publish.partners import Partner
 from ingest.registry.api import ArticleRegistry, Delivery, VersionRow
@@ -33,7 +39,10 @@ from ingest.registry.api import ArticleRegistry, Delivery, VersionRow
 FEED_CACHE_CONTROL = "public, max-age=60, must-revalidate"
 ARCHIVE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 ARCHIVED_FORMATS = frozenset({"atom"})  # formats with RFC 5005 archive pages
-EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)  # an empty feed has no data to date it
+# Dates as the formats write them (RFC 3339, and RFC 822 in RSS); an empty feed's are all
+# its build time's
+_BUILD_DATES = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"
+                          rb"|[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT")
 
 
 @dataclass(slots=True)
@@ -49,14 +58,16 @@ class FeedResult:
 
 
 def build_partner_feeds(
-    registry: ArticleRegistry, store: ObjectStore, partner: Partner, now: datetime
+    registry: ArticleRegistry, store: ObjectStore, partner: Partner, now: datetime,
+    ids: TagIds = DEFAULT_IDS,
 ) -> FeedResult:
     """Render and publish every format ``partner`` takes; record what each feed carried."""
-    return build_feeds(registry, store, [partner], now)[partner.id]
+    return build_feeds(registry, store, [partner], now, ids)[partner.id]
 
 
 def build_feeds(
-    registry: ArticleRegistry, store: ObjectStore, partners: Sequence[Partner], now: datetime
+    registry: ArticleRegistry, store: ObjectStore, partners: Sequence[Partner], now: datetime,
+    ids: TagIds = DEFAULT_IDS,
 ) -> dict[str, FeedResult]:
     """``build_partner_feeds`` for several partners, sharing one walk of the registry.
 
@@ -66,7 +77,7 @@ def build_feeds(
     now = utc(now)
     pending = {p.id: {fmt: _missing_archive_days(store, p, fmt, now)
                       for fmt in p.formats if fmt in ARCHIVED_FORMATS} for p in partners}
-    entries = _Entries()
+    entries = _Entries(ids)
     windows = [_Window(p, _archive_start(pending[p.id])) for p in partners]
     _walk(registry, windows, now, entries)
     return {w.partner.id: _publish(registry, store, w, pending[w.partner.id], now, entries)
@@ -88,11 +99,11 @@ def _publish(
         prev = None
         if name in pending_days:
             prev = _write_archives(registry, store, partner, fmt, [*current, *window.older],
-                                   pending_days[name], now, result)
-        meta = _meta(partner, fmt.filename, feed, prev_archive=prev)
+                                   pending_days[name], now, entries.ids, result)
+        meta = _meta(partner, fmt, feed, now, entries.ids, prev_archive=prev)
         data = fmt.render(meta, feed)
         key = partner.prefix + fmt.filename
-        if _unchanged(store, key, data):
+        if _unchanged(store, key, data, empty=not feed):
             result.unchanged.append(key)
             continue
         # Deliveries first: if the write then fails, a partner may later get a kill for a
@@ -106,11 +117,12 @@ def _publish(
 
 
 def partner_entries(
-    registry: ArticleRegistry, partner: Partner, now: datetime, archive_from: date | None = None
+    registry: ArticleRegistry, partner: Partner, now: datetime, archive_from: date | None = None,
+    ids: TagIds = DEFAULT_IDS,
 ) -> tuple[list[Entry], list[Entry]]:
     """The current window (max_items) and, when archive days are pending, older entries."""
     window = _Window(partner, _day_start(archive_from) if archive_from else None)
-    _walk(registry, [window], now, _Entries())
+    _walk(registry, [window], now, _Entries(ids))
     return window.current, window.older
 
 
@@ -121,17 +133,18 @@ class _Entries:
     unless it drops pictures, so an unchanged view of (uri, version) is one entry.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ids: TagIds) -> None:
+        self.ids = ids
         self._made: dict[tuple[str, int, Kind], Entry] = {}
 
     def make(self, partner: Partner, row: VersionRow, kind: Kind) -> Entry:
         view = partner.view(row.article)
         if view is not row.article:
-            return make_entry(view, kind, row.received_at)
+            return make_entry(view, kind, row.received_at, self.ids)
         key = (row.uri, row.version, kind)
         entry = self._made.get(key)
         if entry is None:
-            entry = self._made[key] = make_entry(view, kind, row.received_at)
+            entry = self._made[key] = make_entry(view, kind, row.received_at, self.ids)
         return entry
 
 
@@ -175,10 +188,11 @@ def _walk(
 
 
 def kill_entries(
-    registry: ArticleRegistry, partner: Partner, fmt: str, now: datetime
+    registry: ArticleRegistry, partner: Partner, fmt: str, now: datetime,
+    ids: TagIds = DEFAULT_IDS,
 ) -> list[Entry]:
     """Kills of stories ``partner`` received in ``fmt``, while younger than its ``max_age``."""
-    return _kill_entries(registry, partner, fmt, now, _Entries())
+    return _kill_entries(registry, partner, fmt, now, _Entries(ids))
 
 
 def _kill_entries(
@@ -188,23 +202,34 @@ def _kill_entries(
     return [entries.make(partner, row, "kill") for row in kills]
 
 
-def _meta(partner: Partner, filename: str, entries: list[Entry], *,
-          prev_archive: str | None = None, current_url: str | None = None) -> FeedMeta:
+def _meta(partner: Partner, fmt: FeedFormat, entries: list[Entry], now: datetime,
+          ids: TagIds, *, filename: str | None = None, prev_archive: str | None = None,
+          current_url: str | None = None) -> FeedMeta:
+    """Feed facts; ``filename`` names an archive page (default: the current feed)."""
     return FeedMeta(
         partner_id=partner.id,
         title=partner.name,
-        self_url=partner.url_for(filename),
+        self_url=partner.url_for(filename or fmt.filename),
         home_url=partner.url_for(""),
-        updated=max((e.updated for e in entries), default=EMPTY_FEED_UPDATED),
+        updated=max((e.updated for e in entries), default=now),
         prev_archive=prev_archive,
         current_url=current_url,
+        feed_id=ids.feed(partner.id, fmt.name),
     )
 
 
-def _unchanged(store: ObjectStore, key: str, data: bytes) -> bool:
-    """True when ``key`` already holds exactly ``data`` (its ETag is the MD5 of the bytes)."""
+def _unchanged(store: ObjectStore, key: str, data: bytes, *, empty: bool = False) -> bool:
+    """True when ``key`` already holds ``data`` (its ETag is the MD5 of the bytes).
+
+    An empty feed is dated by its build, so it counts as unchanged when it differs from
+    the stored one in nothing but those dates: it keeps the date it first went out with.
+    """
     info = store.head(key)
-    return info is not None and info.etag == hashlib.md5(data, usedforsecurity=False).hexdigest()
+    if info is None:
+        return False
+    if info.etag == hashlib.md5(data, usedforsecurity=False).hexdigest():
+        return True
+    return empty and _BUILD_DATES.sub(b"", store.get(key)) == _BUILD_DATES.sub(b"", data)
 
 
 # -- RFC 5005 archives ----------------------------------------------------------------------
@@ -246,7 +271,7 @@ def _day_start(day: date) -> datetime:
 
 def _write_archives(
     registry: ArticleRegistry, store: ObjectStore, partner: Partner, fmt: FeedFormat,
-    entries: list[Entry], days: list[date], now: datetime, result: FeedResult,
+    entries: list[Entry], days: list[date], now: datetime, ids: TagIds, result: FeedResult,
 ) -> str | None:
     """Write the pending archive pages, oldest first; return the newest page's URL."""
     existing = _existing_archive_days(store, partner, fmt.name)
@@ -256,8 +281,8 @@ def _write_archives(
             continue
         before = [d for d in existing if d < day]
         prev = partner.url_for(_archive_name(fmt.name, before[-1])) if before else None
-        meta = _meta(partner, _archive_name(fmt.name, day), on_day, prev_archive=prev,
-                     current_url=partner.url_for(fmt.filename))
+        meta = _meta(partner, fmt, on_day, now, ids, filename=_archive_name(fmt.name, day),
+                     prev_archive=prev, current_url=partner.url_for(fmt.filename))
         data = fmt.render(meta, on_day)
         result.new_deliveries += registry.record_deliveries(
             partner.id, fmt.name, _deliveries(on_day), now)

@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 import yaml
 
 from ingest.model import Article, Picture
+from ingest.publish.media import link_media
 
 FORMAT_NAMES: tuple[str, ...] = ("rss", "atom", "jsonfeed", "ninjs", "newsml-g2")
 EmbargoPolicy = Literal["hold", "exclude"]
@@ -31,6 +32,8 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _AGE = re.compile(r"^(\d+)\s*([mhd])$")
 _AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+DEFAULT_REQUESTS_PER_MINUTE = 120
+DEFAULT_GIVE_UP_AFTER = timedelta(hours=24)
 
 
 class PartnerConfigError(ValueError):
@@ -123,16 +126,27 @@ class Rights:
 
 @dataclass(frozen=True, slots=True)
 class PushTarget:
-    """An HTTP endpoint to POST ninjs to; the secret lives in the environment, not here."""
+    """An HTTP endpoint to POST ninjs to; the secret lives in the environment, not here.
+
+    An entry still failing ``give_up_after`` its first attempt is given up (publish/push.py).
+    """
 
     url: str
     secret_env: str
+    give_up_after: timedelta = DEFAULT_GIVE_UP_AFTER
 
     def secret(self, environ: Mapping[str, str] = os.environ) -> bytes:
         value = environ.get(self.secret_env)
         if not value:
             raise PartnerConfigError(f"push secret: environment variable {self.secret_env} unset")
         return value.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class ApiAccess:
+    """What the partner API allows each of the partner's keys (see docs/api.md)."""
+
+    requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,22 +162,31 @@ class Partner:
     filters: Filters = field(default_factory=Filters)
     prefix: str = ""
     base_url: str = ""
+    media_base_url: str = ""  # where picture copies' keys are fetched; base_url if empty
     push: PushTarget | None = None
+    api: ApiAccess = field(default_factory=ApiAccess)
 
     def allows(self, article: Article) -> bool:
         """True when the partner asked for this article and is licensed to receive it."""
         return self.rights.permit(article) and self.filters.match(article)
 
     def view(self, article: Article) -> Article:
-        """The article as this partner may see it: unlicensed pictures removed."""
+        """The article as this partner may see it: unlicensed pictures removed, the
+        licensed ones' copies (``publish.media``) linked under the partner's base."""
         pictures = [p for p in article.pictures if self.rights.picture_ok(p)]
-        if len(pictures) == len(article.pictures):
-            return article
-        return dataclasses.replace(article, pictures=pictures)
+        if len(pictures) != len(article.pictures):
+            article = dataclasses.replace(article, pictures=pictures)
+        return link_media(article, self.media_url)
 
     def url_for(self, name: str) -> str:
         """The public URL of one of this partner's feed objects."""
         return f"{self.base_url}{self.prefix}{name}"
+
+    def media_url(self, key: str) -> str:
+        """The URL a partner fetches a picture copy (``media/<sha256>.<ext>``) at: the
+        file's ``media_base_url`` (the API's ``/v1/``, a CDN) + key; ``base_url`` + key
+        when there is none."""
+        return f"{self.media_base_url or self.base_url}{key}"
 
 
 def load_partners(path: Path) -> list[Partner]:
@@ -181,8 +204,13 @@ def parse_partners(doc: Any) -> list[Partner]:
     base_url = top.text("base_url", "https://feeds.example.com/")
     if not base_url.endswith("/"):
         base_url += "/"
+    media_base_url = top.text("media_base_url", base_url)
+    if urlparse(media_base_url).scheme not in {"http", "https"}:
+        top.fail("media_base_url", f"{media_base_url!r} is not an http(s) URL")
+    media_base_url = media_base_url.rstrip("/") + "/"
     entries = top.get("partners", list, required=True)
-    partners = [_partner(raw, base_url, i) for i, raw in enumerate(entries)]
+    partners = [dataclasses.replace(_partner(raw, base_url, i), media_base_url=media_base_url)
+                for i, raw in enumerate(entries)]
     seen: set[str] = set()
     for p in partners:
         if p.id in seen:
@@ -215,16 +243,17 @@ def _partner(raw: Any, base_url: str, index: int) -> Partner:
         filters=_filters(_Fields(f.get("filters", dict, default={}), label, "filters.")),
         rights=_rights(_Fields(f.get("rights", dict, required=True), label, "rights.")),
         **_delivery(_Fields(f.get("delivery", dict, default={}), label, "delivery."), pid),
+        api=_api(_Fields(f.get("api", dict, default={}), label, "api.")),
         base_url=base_url,
     )
     f.done()
     return partner
 
 
-def _age(f: _Fields, text: str) -> timedelta:
+def _age(f: _Fields, text: str, key: str = "max_age") -> timedelta:
     match = _AGE.match(text.strip())
     if not match or int(match[1]) == 0:
-        f.fail("max_age", f"{text!r} is not a duration such as 90m, 48h or 7d")
+        f.fail(key, f"{text!r} is not a duration such as 90m, 48h or 7d")
     assert match is not None
     return timedelta(**{_AGE_UNITS[match[2]]: int(match[1])})
 
@@ -275,10 +304,21 @@ def _delivery(f: _Fields, pid: str) -> dict[str, Any]:
         secret_env = p.text("secret_env", required=True)
         if not _ENV_NAME.match(secret_env):
             p.fail("secret_env", "must name an environment variable (e.g. PARTNER_X_SECRET)")
+        give_up = p.get("give_up_after", str, default=None)
+        give_up_after = (DEFAULT_GIVE_UP_AFTER if give_up is None
+                         else _age(p, give_up, "give_up_after"))
         p.done()
-        push = PushTarget(url=url, secret_env=secret_env)
+        push = PushTarget(url=url, secret_env=secret_env, give_up_after=give_up_after)
     f.done()
     return {"prefix": prefix, "push": push}
+
+
+def _api(f: _Fields) -> ApiAccess:
+    per_minute = f.get("requests_per_minute", int, default=DEFAULT_REQUESTS_PER_MINUTE)
+    if not 1 <= per_minute <= 100_000:
+        f.fail("requests_per_minute", "must be between 1 and 100000")
+    f.done()
+    return ApiAccess(requests_per_minute=per_minute)
 
 
 class _Fields:

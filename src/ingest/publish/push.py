@@ -6,16 +6,20 @@ HMAC-SHA256 with the partner's secret over ``b"<t>." + body``; partners check it
 
 Each partner has its own single-worker queue: a slow or failing partner never holds back
 another, and one partner's entries go out in order (oldest first). A 2xx is delivered; a
-4xx is final (recorded, not retried; 429 excepted, which asks us to come back); a 5xx or a
-network error is retried with exponential backoff. What was settled (delivered or refused)
-is remembered in ``<prefix>push-state.json`` so a rerun pushes only what is new.
+4xx is final (refused, not retried; 429 excepted, which asks us to come back); a 5xx or a
+network error is retried with exponential backoff, and when a run's retries are spent the
+entry is ``failed`` and the next run tries it again, until it is delivered or has failed
+for longer than the partner's ``delivery.push.give_up_after`` (default 24h): then it is
+``given_up``. Every attempt and its result is a row of the registry's push log
+(``ArticleRegistry.record_push_attempts``), stamped with the run's instant; an entry's
+last row says whether it is settled, so a rerun pushes only what is new or still failing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
-import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,16 +29,14 @@ from datetime import datetime
 
 import requests
 
+from ingest import jsonout
 from ingest.publish.feeds import kill_entries, partner_entries
 from ingest.publish.formats import Entry, clean_json
-from ingest.publish.objectstore import ObjectNotFound, ObjectStore
 from ingest.publish.partners import Partner, PushTarget
-from ingest.registry.api import ArticleRegistry, Delivery
+from ingest.registry.api import ArticleRegistry, Delivery, PushAttempt, PushState
 
 SIGNATURE_HEADER = "X-Ingest-Signature"
 PUSH_FORMAT = "push"  # the delivery format name in the registry
-STATE_NAME = "push-state.json"
-STATE_LIMIT = 5000  # settled entry ids remembered per partner
 
 
 def sign(secret: bytes, timestamp: int, body: bytes) -> str:
@@ -57,7 +59,8 @@ def verify_signature(secret: bytes, header: str, body: bytes, *, now: float,
 
 @dataclass(frozen=True, slots=True)
 class PushOutcome:
-    """What became of one entry: delivered, refused (final 4xx) or failed (retries spent)."""
+    """What became of one entry in one run: delivered, refused (final 4xx) or failed
+    (this run's retries spent); ``tries`` holds each attempt's (status, error)."""
 
     entry_id: str
     uri: str
@@ -68,6 +71,11 @@ class PushOutcome:
     delivered: bool
     final: bool  # delivered or refused: never to be tried again
     error: str | None = None
+    tries: tuple[tuple[int | None, str | None], ...] = ()
+
+    @property
+    def result(self) -> str:
+        return "delivered" if self.delivered else "refused" if self.final else "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +131,10 @@ class Pusher:
 
     def _send(self, session: requests.Session, target: PushTarget, secret: bytes,
               entry: Entry) -> PushOutcome:
-        body = json.dumps(clean_json(entry.article.to_ninjs()), ensure_ascii=False).encode()
+        body = jsonout.dumps(clean_json(entry.article.to_ninjs())).encode()
         status: int | None = None
         error: str | None = None
+        tries: list[tuple[int | None, str | None]] = []
         for attempt in range(1, self.policy.attempts + 1):
             if attempt > 1:
                 self.sleep(self.policy.delay(attempt - 1))
@@ -136,54 +145,81 @@ class Pusher:
                 response = session.post(target.url, data=body, headers=headers,
                                         timeout=self.policy.timeout)
             except requests.RequestException as exc:
-                status, error = None, f"{type(exc).__name__}: {exc}"
+                status, error = None, f"{type(exc).__name__}: {exc}"[:500]
+                tries.append((status, error))
                 continue
-            status, error = response.status_code, None
+            status = response.status_code
+            error = None if status < 300 else f"HTTP {status}"
+            tries.append((status, error))
             if status < 300 or (400 <= status < 500 and status != 429):
-                return _outcome(entry, status, attempt, delivered=status < 300)
-            error = f"HTTP {status}"
-        return _outcome(entry, status, self.policy.attempts, delivered=False, error=error)
+                return _outcome(entry, tries, delivered=status < 300)
+        return _outcome(entry, tries, delivered=False)
 
 
-def _outcome(entry: Entry, status: int | None, attempts: int, *, delivered: bool,
-             error: str | None = None) -> PushOutcome:
+def _outcome(entry: Entry, tries: list[tuple[int | None, str | None]], *,
+             delivered: bool) -> PushOutcome:
+    status, error = tries[-1]
     final = delivered or (status is not None and 400 <= status < 500 and status != 429)
     return PushOutcome(entry.id, entry.article.uri, entry.article.version, entry.kind, status,
-                       attempts, delivered, final, error if not delivered else None)
+                       len(tries), delivered, final, error, tuple(tries))
 
 
-def pending_pushes(registry: ArticleRegistry, store: ObjectStore, partner: Partner,
-                   now: datetime) -> list[Entry]:
-    """The partner's current items and push kills not yet settled, oldest first."""
+@dataclass(frozen=True, slots=True)
+class PushPlan:
+    """One partner's run: the entries to send (oldest first), those to give up now."""
+
+    due: list[Entry]
+    states: dict[str, PushState]
+    give_up: list[PushAttempt]
+
+
+def plan_pushes(registry: ArticleRegistry, partner: Partner, now: datetime) -> PushPlan:
+    """The partner's current items and push kills not settled in the push log.
+
+    One still failing ``give_up_after`` its first attempt is given up instead of sent.
+    """
+    assert partner.push is not None
     current, _ = partner_entries(registry, partner, now)
     entries = [*current, *kill_entries(registry, partner, PUSH_FORMAT, now)]
-    settled = set(_load_state(store, partner))
-    return sorted((e for e in entries if e.id not in settled), key=lambda e: (e.updated, e.id))
+    states = registry.push_states(partner.id, [e.id for e in entries])
+    limit = partner.push.give_up_after
+    due: list[Entry] = []
+    give_up: list[PushAttempt] = []
+    for entry in sorted(entries, key=lambda e: (e.updated, e.id)):
+        state = states.get(entry.id)
+        if state is None or (not state.settled and now - state.first_at < limit):
+            due.append(entry)
+        elif not state.settled:
+            give_up.append(dataclasses.replace(
+                state.last, attempt=state.attempts + 1, at=now, result="given_up", status=None,
+                error=f"failing for {now - state.first_at} ({state.last.error}): given up"))
+    return PushPlan(due, states, give_up)
 
 
-def push_partners(registry: ArticleRegistry, store: ObjectStore,
-                  partners: Iterable[Partner], now: datetime,
+def pending_pushes(registry: ArticleRegistry, partner: Partner, now: datetime) -> list[Entry]:
+    """What the next push run will send to ``partner``, oldest first."""
+    return plan_pushes(registry, partner, now).due
+
+
+def push_partners(registry: ArticleRegistry, partners: Iterable[Partner], now: datetime,
                   pusher: Pusher) -> dict[str, list[PushOutcome]]:
-    """Push what is new to every partner with an endpoint, all partners in parallel."""
-    futures = {p.id: (p, pusher.submit(p, pending_pushes(registry, store, p, now)))
-               for p in partners if p.push is not None}
+    """Push what is new or still failing to every partner with an endpoint, all partners in
+    parallel; every attempt and give-up goes to the push log."""
+    plans = [(p, plan_pushes(registry, p, now)) for p in partners if p.push is not None]
+    futures = {p.id: (plan, pusher.submit(p, plan.due)) for p, plan in plans}
     results: dict[str, list[PushOutcome]] = {}
-    for pid, (partner, future) in futures.items():
+    for pid, (plan, future) in futures.items():
         outcomes = results[pid] = future.result()
-        settled = _load_state(store, partner)
-        settled.extend(o.entry_id for o in outcomes if o.final)
-        store.put(partner.prefix + STATE_NAME,
-                  json.dumps({"settled": settled[-STATE_LIMIT:]}).encode(),
-                  content_type="application/json", cache_control="no-store")
+        rows = [*plan.give_up]
+        for o in outcomes:
+            before = plan.states[o.entry_id].attempts if o.entry_id in plan.states else 0
+            rows.extend(
+                PushAttempt(pid, o.entry_id, o.uri, o.version, o.kind, before + i, now,
+                            o.result if i == len(o.tries) else "failed", status, error)
+                for i, (status, error) in enumerate(o.tries, 1))
+        registry.record_push_attempts(rows)
         registry.record_deliveries(
             pid, PUSH_FORMAT,
             [Delivery(o.uri, o.version, o.kind) for o in outcomes if o.delivered], now)
     return results
 
-
-def _load_state(store: ObjectStore, partner: Partner) -> list[str]:
-    try:
-        doc = json.loads(store.get(partner.prefix + STATE_NAME))
-    except ObjectNotFound:
-        return []
-    return [str(i) for i in doc.get("settled", [])]

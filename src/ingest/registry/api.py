@@ -97,6 +97,73 @@ class RawLedger:
     quarantined: dict[str, str]
 
 
+@dataclass(slots=True, frozen=True)
+class Release:
+    """One version as the partner API's log holds it: its place, when, and the version."""
+
+    seq: int
+    released_at: datetime
+    row: VersionRow
+
+
+@dataclass(slots=True, frozen=True)
+class PartnerKey:
+    """A partner's API key as stored: never the key itself, only its secret's SHA-256."""
+
+    id: str
+    partner: str
+    secret_sha256: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+PUSH_SETTLED = frozenset({"delivered", "refused", "given_up"})  # never tried again
+
+
+@dataclass(slots=True, frozen=True)
+class PushAttempt:
+    """One row of the push log: an HTTP attempt at an entry, or giving it up.
+
+    ``result``: ``delivered`` (2xx), ``refused`` (a final 4xx), ``failed`` (5xx, 429 or
+    no answer: the next run tries again) or ``given_up`` (failing for too long; no HTTP).
+    ``attempt`` counts the entry's tries across runs, from 1."""
+
+    partner: str
+    entry_id: str
+    uri: str
+    version: int
+    kind: str
+    attempt: int
+    at: datetime
+    result: str
+    status: int | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class PushState:
+    """Where one entry stands for one partner: its tries so far and its last row."""
+
+    entry_id: str
+    attempts: int
+    first_at: datetime
+    last: PushAttempt
+
+    @property
+    def settled(self) -> bool:
+        return self.last.result in PUSH_SETTLED
+
+
+@dataclass(slots=True, frozen=True)
+class PushSummary:
+    """A partner's push log at a glance: entries by where they stand, the last attempt."""
+
+    partner: str
+    entries: dict[str, int]  # last result -> entries
+    last_at: datetime | None
+    last_error: str | None  # of the newest failed or given-up row
+
+
 class ArticleRegistry(Protocol):
     """Stories, versions, publications, quarantine and cursors; safe across processes."""
 
@@ -205,4 +272,65 @@ class ArticleRegistry(Protocol):
 
     def set_checkpoint(self, run_id: str, chunk: str, value: str) -> None:
         """Save a backfill chunk's progress so a killed chunk resumes where it stopped."""
+        ...
+
+    # -- the partner API ---------------------------------------------------------------
+
+    def releases_after(self, after: int, *, limit: int) -> list[Release]:
+        """The next ``limit`` releases after position ``after`` (0: the start), in order.
+
+        A version is released when it is noted written (``mark_written``); positions
+        are given in commit order, so nothing is ever inserted behind a reader."""
+        ...
+
+    def story_releases(
+        self, uris: Sequence[str], *, upto: int | None = None
+    ) -> dict[str, list[Release]]:
+        """Every release of these stories (up to position ``upto``), in order, by uri."""
+        ...
+
+    def last_release(self) -> int:
+        """The position of the newest release (0 when there is none)."""
+        ...
+
+    def release_position(self, since: datetime) -> int:
+        """The position just before the first release at or after ``since``."""
+        ...
+
+    def add_partner_key(self, key: PartnerKey) -> None: ...
+
+    def partner_key(self, key_id: str) -> PartnerKey | None: ...
+
+    def partner_keys(self) -> list[PartnerKey]:
+        """Every key, revoked ones included, oldest first."""
+        ...
+
+    def revoke_partner_key(self, key_id: str, at: datetime) -> bool:
+        """Revoke a key for good; False if there is no such key (or it was revoked)."""
+        ...
+
+    def count_request(self, key_id: str, minute: int) -> int:
+        """Count one request of ``key_id`` in ``minute``; the minute's count so far."""
+        ...
+
+    # -- push ---------------------------------------------------------------------------
+
+    def record_push_attempts(self, attempts: Sequence[PushAttempt]) -> None:
+        """Append rows to the push log, in order, in one transaction."""
+        ...
+
+    def push_states(self, partner: str, entry_ids: Sequence[str]) -> dict[str, PushState]:
+        """Where each of these entries stands for ``partner`` (absent: never tried)."""
+        ...
+
+    def push_summary(self) -> list[PushSummary]:
+        """Every partner that has a push log, by partner id."""
+        ...
+
+    def push_problems(self, *, limit: int = 50) -> list[PushState]:
+        """Entries whose last row is ``failed`` or ``given_up``, newest first."""
+        ...
+
+    def media_refs(self, media_key: str) -> list[tuple[str, int]]:
+        """The (uri, version) of every recorded version linking the copy ``media_key``."""
         ...

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -172,4 +173,73 @@ checkpoints = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("run_id", "chunk", name="pk_checkpoints"),
+)
+
+# The partner API's delivery log: each version in the order it was released to partners
+# (written to ``articles/``, so once its embargo was over). ``seq`` is handed out in commit
+# order (SQLite has one writer; PostgreSQL takes a lock first), so a reader that has seen
+# ``seq`` N has seen every release before it: the API's cursors are positions in this log.
+releases = Table(
+    "releases",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("uri", String(512), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("released_at", UTCDateTime, nullable=False),
+    UniqueConstraint("uri", "version", name="uq_releases_version"),
+    Index("ix_releases_released_at", "released_at"),
+)
+
+# API keys: only a SHA-256 of each key's secret is kept; the key is shown once, at creation.
+partner_keys = Table(
+    "partner_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("partner", String(255), nullable=False),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+# Requests per key per UTC minute (the API's quota), shared by every API process.
+api_usage = Table(
+    "api_usage",
+    metadata,
+    Column("key_id", String(32), nullable=False),
+    Column("minute", BigInteger, nullable=False),  # minutes since the Unix epoch
+    Column("requests", Integer, nullable=False),
+    PrimaryKeyConstraint("key_id", "minute", name="pk_api_usage"),
+)
+
+# Every push attempt (and a give-up, which has no HTTP exchange) to a partner's endpoint:
+# ``result`` is delivered | refused (a final 4xx) | failed (retried by the next run) |
+# given_up; an entry's last row says where it stands. ``attempt`` counts across runs.
+push_attempts = Table(
+    "push_attempts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("partner", String(255), nullable=False),
+    Column("entry_id", String(1024), nullable=False),
+    Column("uri", String(512), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_push_attempts_entry", "partner", "entry_id", "id"),
+)
+
+# Which story versions link each picture copy (``media/<sha256>.<ext>``): filled as versions
+# are recorded, so the API finds the stories that may grant a partner a picture by its key.
+media_refs = Table(
+    "media_refs",
+    metadata,
+    Column("media_key", String(128), nullable=False),
+    Column("uri", String(512), nullable=False),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("media_key", "uri", "version", name="pk_media_refs"),
 )

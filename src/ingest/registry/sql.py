@@ -43,10 +43,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    delete,
+    func,
     insert,
     literal_column,
     or_,
     select,
+    text,
     tuple_,
     update,
 )
@@ -56,15 +59,19 @@ from ingest.model import Article
 from ingest.registry import schema as t
 from ingest.registry.api import (
     Delivery,
+    PartnerKey,
     QuarantineRow,
     RawLedger,
     RawRecord,
     RecordResult,
+    Release,
     VersionRecord,
     VersionRow,
 )
 from ingest.registry.engine import make_engine, transact, writer
+from ingest.registry.mediarefs import MediaRefs
 from ingest.registry.migrate import upgrade_database
+from ingest.registry.pushlog import PushLog
 
 CANCELED = "canceled"
 USABLE = "usable"
@@ -72,6 +79,7 @@ FEED_PAGE = 1000  # largest page; the first is FEED_FIRST_PAGE and each one doub
 FEED_FIRST_PAGE = 100
 _DELIVERY_BATCH = 500
 _RAW_BATCH = 500
+_RELEASE_LOCK = 0x1D6E58  # any fixed number, not migrate's: releases take turns on it
 # A version to record, its content and substance hashes, and its registry record.
 _Hashed = tuple[VersionRecord, str, str, dict[str, Any]]
 _VERSION_COLUMNS = (
@@ -99,8 +107,9 @@ def substance_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-class SQLRegistry:
-    """Stories, versions, deliveries, quarantine, cursors and checkpoints in one SQL database."""
+class SQLRegistry(PushLog, MediaRefs):
+    """Stories, versions, deliveries, quarantine, cursors and checkpoints in one SQL database
+    (the push log's queries are in ``pushlog``, the picture-copy index's in ``mediarefs``)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -290,6 +299,7 @@ class SQLRegistry:
             )
         if changed:
             self._update_stories(conn, [(stories[uri], *guards[uri]) for uri in sorted(changed)])
+        self._record_media_refs(conn, zip((r.article for r, *_ in hashed), results, strict=True))
         return results
 
     def _lock_stories(self, conn: Connection, first_at: dict[str, datetime]) -> dict[str, Any]:
@@ -372,8 +382,28 @@ class SQLRegistry:
             .values(published_key=bindparam("b_key"), pending=False)
         )
         params = [{"b_uri": u, "b_version": n, "b_key": k} for u, n, k in written]
+        released_at = datetime.now(UTC)
+        releases = [{"uri": u, "version": n, "released_at": released_at}
+                    for u, n, k in written if k]  # "" marks a version refused, never written
+
+        def work(conn: Connection) -> None:
+            conn.execute(stmt, params)
+            if releases:
+                self._release(conn, releases)
+
         if params:
-            transact(self._writer, lambda c: c.execute(stmt, params))
+            transact(self._writer, work)
+
+    def _release(self, conn: Connection, releases: list[dict[str, Any]]) -> None:
+        """Append to the release log, positions in commit order (each version once).
+
+        SQLite's writer lock already orders transactions; on PostgreSQL two transactions
+        could take sequence values in one order and commit in the other, so a reader past
+        the later value would never see the earlier: a lock held to commit prevents it.
+        """
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RELEASE_LOCK})
+        conn.execute(self._insert(t.releases).on_conflict_do_nothing(), releases)
 
     def quarantine(
         self, *, raw_key: str, source: str, reason: str, detail: str, at: datetime
@@ -615,6 +645,91 @@ class SQLRegistry:
         rows = self._rows(stmt)
         return str(rows[0].value) if rows else None
 
+    # -- the partner API ------------------------------------------------------------------
+
+    def _releases(self, chosen: Select[Any]) -> Select[Any]:
+        """The ``chosen`` releases (a select of the table) with their version rows, in order.
+
+        As a subquery, so each database first picks the few releases by its own index,
+        then looks their versions up by primary key (SQLite would otherwise scan versions).
+        """
+        r = chosen.subquery("r")
+        return (
+            select(r.c.seq, r.c.released_at, *_VERSION_COLUMNS)
+            .select_from(r)
+            .join(t.versions, and_(t.versions.c.uri == r.c.uri,
+                                   t.versions.c.version == r.c.version))
+            .order_by(r.c.seq)
+        )
+
+    def releases_after(self, after: int, *, limit: int) -> list[Release]:
+        r = t.releases.c
+        chosen = select(t.releases).where(r.seq > after).order_by(r.seq).limit(limit)
+        return [_release(row) for row in self._rows(self._releases(chosen))]
+
+    def story_releases(
+        self, uris: Sequence[str], *, upto: int | None = None
+    ) -> dict[str, list[Release]]:
+        out: dict[str, list[Release]] = {}
+        if not uris:
+            return out
+        chosen = select(t.releases).where(t.releases.c.uri.in_(sorted(set(uris))))
+        if upto is not None:
+            chosen = chosen.where(t.releases.c.seq <= upto)
+        rows = self._rows(self._releases(chosen))
+        for row in rows:
+            out.setdefault(row.uri, []).append(_release(row))
+        return out
+
+    def last_release(self) -> int:
+        rows = self._rows(select(func.max(t.releases.c.seq)))
+        return int(rows[0][0] or 0)
+
+    def release_position(self, since: datetime) -> int:
+        rows = self._rows(
+            select(func.min(t.releases.c.seq)).where(t.releases.c.released_at >= since)
+        )
+        first = rows[0][0]
+        return self.last_release() if first is None else int(first) - 1
+
+    def add_partner_key(self, key: PartnerKey) -> None:
+        values = {
+            "id": key.id, "partner": key.partner, "secret_sha256": key.secret_sha256,
+            "created_at": key.created_at, "revoked_at": key.revoked_at,
+        }
+        transact(self._writer, lambda c: c.execute(insert(t.partner_keys).values(values)))
+
+    def partner_key(self, key_id: str) -> PartnerKey | None:
+        rows = self._rows(select(t.partner_keys).where(t.partner_keys.c.id == key_id))
+        return PartnerKey(**rows[0]._asdict()) if rows else None
+
+    def partner_keys(self) -> list[PartnerKey]:
+        k = t.partner_keys.c
+        rows = self._rows(select(t.partner_keys).order_by(k.created_at, k.id))
+        return [PartnerKey(**r._asdict()) for r in rows]
+
+    def revoke_partner_key(self, key_id: str, at: datetime) -> bool:
+        k = t.partner_keys.c
+        stmt = (update(t.partner_keys).where(k.id == key_id, k.revoked_at.is_(None))
+                .values(revoked_at=at))
+        return bool(transact(self._writer, lambda c: c.execute(stmt).rowcount))
+
+    def count_request(self, key_id: str, minute: int) -> int:
+        """One upsert a request; a key's first request in a minute drops its older minutes."""
+        u = t.api_usage.c
+        stmt = self._insert(t.api_usage).values(key_id=key_id, minute=minute, requests=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[u.key_id, u.minute], set_={"requests": u.requests + 1}
+        ).returning(u.requests)
+
+        def work(conn: Connection) -> int:
+            count = int(conn.execute(stmt).scalar_one())
+            if count == 1:
+                conn.execute(delete(t.api_usage).where(u.key_id == key_id, u.minute < minute))
+            return count
+
+        return transact(self._writer, work)
+
 
 @dataclass(slots=True, frozen=True)
 class _Stored:
@@ -681,6 +796,10 @@ def _version_row(row: Row[Any]) -> VersionRow:
         article=Article.from_record(json.loads(row.record)),
         pending=row.pending,
     )
+
+
+def _release(row: Row[Any]) -> Release:
+    return Release(seq=int(row.seq), released_at=row.released_at, row=_version_row(row))
 
 
 def open_registry(url: str) -> SQLRegistry:

@@ -320,6 +320,10 @@ class AFPAPIClient:
             raise AFPAPIError("search answered 'docs' that is not a list of objects")
         return docs
 
+    def authorization(self) -> str:
+        """The ``Authorization`` value for AFP's own host (renditions), token kept fresh."""
+        return self._authorization()
+
     def _authorization(self) -> str:
         if self._token is None:
             self._token = self._password_grant()

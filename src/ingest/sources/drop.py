@@ -26,12 +26,16 @@ from ingest.sources.base import RawItem, SourceFailure
 
 __all__ = [
     "SOURCE", "ArchiveLimits", "CursorStore", "DropFolderSource", "SourceOutcome", "expand",
+    "is_picture_file",
 ]
 
 log = logging.getLogger(__name__)
 
 SOURCE = "drop"
 _WRITING_SUFFIXES = (".tmp", ".part")
+# Picture files delivered beside the items that name them: copied with their item's
+# version (``publish.media``), never items of their own.
+_PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 _ARCHIVE_ERRORS = (
     zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, zlib.error,
     NotImplementedError, RuntimeError,  # unsupported compression, encrypted zip member
@@ -97,7 +101,7 @@ class DropFolderSource:
         """
         ready = waiting = 0
         for info in self._store.list(self._prefix):
-            if _writing(info.key):
+            if _writing(info.key) or is_picture_file(info.key):
                 continue
             state = _state(info)
             if self._ready(self._cursor(info.key), state, info):
@@ -221,6 +225,11 @@ def _too_big(name: str, limits: ArchiveLimits) -> SourceFailure:
 def _too_many(key: str, limits: ArchiveLimits) -> SourceFailure:
     detail = f"archive has more than {limits.max_members} members: the rest refused"
     return SourceFailure(SOURCE, key, Reason.TOO_LARGE, detail)
+
+
+def is_picture_file(key: str) -> bool:
+    """A picture delivered beside the items that name it: never an item of its own."""
+    return key.lower().endswith(_PICTURE_SUFFIXES)
 
 
 def _writing(key: str) -> bool:

@@ -81,7 +81,12 @@ function renderPartners(partners) {
         ? `${p.last_kill.uri} v${p.last_kill.version} (${p.last_kill.format}, ${when(p.last_kill.at)})` : "none";
       const push = p.push
         ? `${p.push.delivered} delivered, ${p.push.unsettled} not settled` +
-          (p.push.oldest_unsettled ? ` (oldest ${when(p.push.oldest_unsettled)})` : "")
+          (p.push.oldest_unsettled ? ` (oldest ${when(p.push.oldest_unsettled)})` : "") +
+          (p.push.failing ? `, ${p.push.failing} failing` : "") +
+          (p.push.given_up ? `, ${p.push.given_up} given up` : "") +
+          (p.push.refused ? `, ${p.push.refused} refused` : "") +
+          (p.push.last_attempt ? `; last attempt ${when(p.push.last_attempt)}` : "") +
+          (p.push.last_error ? `; last error: ${p.push.last_error}` : "")
         : "no push";
       rows.push(el("tr", { class: first ? "group" : "", "data-partner": p.id, "data-format": f.format },
         first ? el("td", span, el("strong", {}, p.name), el("br"), el("code", {}, p.id)) : null,
@@ -91,10 +96,24 @@ function renderPartners(partners) {
         el("td", { class: "num kills" }, f.kills),
         el("td", {}, when(f.last_delivery)),
         first ? el("td", { ...span, class: "detail" }, kill) : null,
-        first ? el("td", { ...span, class: p.push && p.push.unsettled ? "push lag-late" : "push" }, push) : null));
+        first ? el("td", { ...span, class: p.push && (p.push.unsettled || p.push.given_up) ? "push lag-late" : "push" }, push) : null));
     });
   }
   document.getElementById("partner-rows").replaceChildren(...rows);
+}
+
+function renderPushProblems(problems) {
+  document.getElementById("push-problem-rows").replaceChildren(...(problems.length ? problems.map((f) =>
+    el("tr", { "data-partner": f.partner, "data-result": f.result },
+      el("td", {}, el("code", {}, f.partner)),
+      el("td", { class: "detail" }, `${f.uri} v${f.version}${f.kind === "kill" ? " (kill)" : ""}`),
+      el("td", {}, el("span", { class: f.result === "given_up" ? "badge given-up" : "badge pending" },
+        f.result === "given_up" ? "given up" : "failing")),
+      el("td", { class: "num" }, f.attempts),
+      el("td", {}, when(f.first_at)),
+      el("td", {}, when(f.last_at)),
+      el("td", { class: "detail" }, f.error || "")))
+    : [el("tr", {}, el("td", { colspan: "7", class: "meta" }, "no push failing"))]));
 }
 
 function renderPublished(published) {
@@ -171,6 +190,7 @@ async function refresh() {
     document.getElementById("now").textContent = when(status.now);
     renderSources(status.sources);
     renderPartners(status.partners);
+    renderPushProblems(status.push_problems);
     renderPublished(status.published);
     await loadQuarantine();
     document.body.dataset.loaded = "true";

@@ -13,6 +13,10 @@ The kill marker, for partners to match on in every format:
   element (namespace ``INGEST_NS``) with the text ``kill``, and a title starting ``[KILL] ``;
 * JSON Feed: the tag ``kill``, ``"_ingest": {"status": "kill"}`` and the same title prefix.
 
+A kill's body, in every format, starts with a notice naming the withdrawn story's uri (so
+an Atom kill entry has the ``content`` RFC 4287 asks of it), and a kill links no pictures:
+nothing in it invites use of what was withdrawn.
+
 Corrections carry ``correction`` the same way (category, ``ingest:status``, tag) plus the
 editor's note (``ingest:edNote`` / ``_ingest.ed_note`` / ``edNote``).
 """
@@ -20,6 +24,7 @@ editor's note (``ingest:edNote`` / ``_ingest.ed_note`` / ``edNote``).
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +36,7 @@ from lxml import etree
 
 from ingest.clean.sanitise import sanitise_html
 from ingest.model import Article, Picture, Rendition, Subject, utc
+from ingest.publish.formats.ids import DEFAULT_IDS, TagIds
 
 Kind = Literal["item", "kill"]
 _Model = TypeVar("_Model", bound=Article | Picture | Rendition | Subject)
@@ -94,20 +100,21 @@ class Entry:
                      if c.code or c.name)
 
 
-def make_entry(article: Article, kind: Kind, received_at: datetime) -> Entry:
+def make_entry(article: Article, kind: Kind, received_at: datetime,
+               ids: TagIds = DEFAULT_IDS) -> Entry:
     """Build an entry from a partner's view of one version (see ``Partner.view``)."""
     view = _clean_model(article)  # a copy: only its own fields are reassigned below
     if view.body_html:  # cleaned again: sanitising may decode a character reference
         view.body_html = clean_text(sanitise_html(view.body_html))
-    if kind == "kill":
-        view.pub_status = "canceled"
     updated = utc(view.version_created or received_at)
     # body_text unescapes the body, so what it yields is cleaned once more
     headline = clean_text(view.headline or view.slugline or view.body_text[:80] or view.uri)
     status = "kill" if kind == "kill" else "correction" if view.is_correction else "usable"
     summary = clean_text(view.standfirst or next(iter(view.body_text.split("\n\n")), ""))
+    if kind == "kill":
+        _withdraw(view)
     return Entry(
-        id=f"{view.uri}#v{view.version}",
+        id=ids.entry(view.uri, view.version),
         kind=kind,
         article=view,
         updated=updated,
@@ -119,13 +126,22 @@ def make_entry(article: Article, kind: Kind, received_at: datetime) -> Entry:
     )
 
 
+def _withdraw(view: Article) -> None:
+    """Make ``view`` a kill: canceled, no pictures, a body that says so first."""
+    view.pub_status = "canceled"
+    view.pictures = []
+    notice = f"<p>Withdrawn: story {html.escape(view.uri)} must no longer be used.</p>"
+    own = view.body_html or (f"<p>{html.escape(view.ed_note)}</p>" if view.ed_note else "")
+    view.body_html = notice + own
+
+
 def _credits(pictures: list[Picture]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for p in pictures if (c := p.credit or p.by)))
 
 
 def best_rendition(picture: Picture) -> Rendition | None:
     """The largest rendition of a picture (by width), the one feeds link to."""
-    return max(picture.renditions, key=lambda r: r.width or 0, default=None)
+    return max(picture.web_renditions, key=lambda r: r.width or 0, default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +155,15 @@ class FeedMeta:
     updated: datetime  # newest entry's timestamp, or the build time for an empty feed
     prev_archive: str | None = None  # RFC 5005 link (Atom)
     current_url: str | None = None  # set on an archive page: link back to the current feed
+    feed_id: str = ""  # the feed's stable id (Atom ``id``); the self URL when not given
 
     def __post_init__(self) -> None:
         for name in ("partner_id", "title", "self_url", "home_url", "prev_archive",
-                     "current_url"):
+                     "current_url", "feed_id"):
             if (value := getattr(self, name)) is not None:
                 object.__setattr__(self, name, clean_text(value))
+        if not self.feed_id:
+            object.__setattr__(self, "feed_id", self.self_url)
 
 
 Renderer = Callable[[FeedMeta, Sequence[Entry]], bytes]

@@ -2,7 +2,9 @@
 
 The current feed links ``prev-archive`` to the newest archive page; each archive page
 carries ``<fh:archive/>``, a ``current`` link and its own ``prev-archive`` link, so a
-partner can page back through history. Archive pages are written once and never change.
+partner can page back through history. Archive pages are written once and never change,
+and share the current feed's ``id``: they are one logical feed, split across documents.
+Every entry carries ``content`` (its body, or its summary as text when it has none).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ A = f"{{{ATOM}}}"
 
 def render(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
     feed = etree.Element(f"{A}feed", nsmap=NSMAP)
-    sub(feed, f"{A}id", meta.self_url)
+    sub(feed, f"{A}id", meta.feed_id)
     sub(feed, f"{A}title", meta.title)
     sub(feed, f"{A}updated", iso(meta.updated))
     sub(sub(feed, f"{A}author"), f"{A}name", meta.title)
@@ -69,6 +71,8 @@ def _entry(node: etree._Element, entry: Entry) -> None:
         sub(node, f"{A}summary", entry.summary, type="text")
     if a.body_html:
         sub(node, f"{A}content", a.body_html, type="html")
+    else:  # RFC 4287: content, or else an alternate link, which not every story has
+        sub(node, f"{A}content", entry.summary or entry.title, type="text")
     for picture in a.pictures:
         rendition = best_rendition(picture)
         if rendition is not None:

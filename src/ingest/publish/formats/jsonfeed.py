@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from ingest.jsonout import dumps
 from ingest.model import iso
 from ingest.publish.formats import Entry, FeedFormat, FeedMeta, best_rendition
 
@@ -23,7 +23,7 @@ def render(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
         "authors": [{"name": meta.title}],
         "items": [_item(e) for e in entries],
     }
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    return dumps(doc, html_safe=True, separators=(",", ":")).encode()
 
 
 def _item(entry: Entry) -> dict[str, Any]:

@@ -3,10 +3,15 @@
 Kills are news items with ``stat:canceled``; corrections carry ``sig:correction`` and
 their ``edNote``. The body travels as XHTML in ``inlineXML``, rebuilt element by
 element from the sanitised fragment (never pasted in as a string).
+
+The 2.35 XSD requires an ``itemSet`` holding at least one item, so a message with no
+stories to send carries one ``packageItem`` with no groups: the partner's feed, empty,
+named by the feed's id and dated by the build.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from lxml import etree, html
@@ -27,6 +32,10 @@ XHTML = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CATALOG = "http://www.iptc.org/std/catalog/catalog.IPTC-G2-Standards_36.xml"
 N = f"{{{G2}}}"
+_STANDARD = {"standard": "NewsML-G2", "standardversion": "2.35", "conformance": "power"}
+_QCODE = re.compile(r"[^\s:]+:\S+")  # the XSD's QCodeType pattern
+_BREAKS = re.compile(r"[\t\n\r]")  # XSD's \s, bar the space
+_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")  # xs:language (BCP 47 shape)
 
 
 def render(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
@@ -39,20 +48,32 @@ def render(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
     item_set = sub(message, f"{N}itemSet")
     for entry in entries:
         _news_item(sub(item_set, f"{N}newsItem"), entry)
+    if not entries:
+        _empty_package(sub(item_set, f"{N}packageItem"), meta)
     return xml_bytes(message)
+
+
+def _empty_package(item: etree._Element, meta: FeedMeta) -> None:
+    item.attrib.update({"guid": meta.feed_id, "version": "1", **_STANDARD})
+    sub(item, f"{N}catalogRef", href=CATALOG)
+    item_meta = sub(item, f"{N}itemMeta")
+    sub(item_meta, f"{N}itemClass", qcode="ninat:composite")
+    _party(item_meta, "provider", meta.title)
+    sub(item_meta, f"{N}versionCreated", iso(meta.updated))
+    sub(item_meta, f"{N}pubStatus", qcode="stat:usable")
+    sub(item_meta, f"{N}edNote", "Nothing to deliver: this feed holds no stories.")
 
 
 def _news_item(item: etree._Element, entry: Entry) -> None:
     a = entry.article
-    item.attrib.update({"guid": a.uri, "version": str(a.version), "standard": "NewsML-G2",
-                        "standardversion": "2.35", "conformance": "power"})
-    if a.language:
-        item.set(XML_LANG, a.language)
+    item.attrib.update({"guid": a.uri, "version": str(a.version), **_STANDARD})
+    if language := _language(a.language):
+        item.set(XML_LANG, language)
     sub(item, f"{N}catalogRef", href=CATALOG)
     if a.copyright_holder or a.copyright_notice or a.usage_terms:
         rights = sub(item, f"{N}rightsInfo")
         if a.copyright_holder:
-            sub(sub(rights, f"{N}copyrightHolder"), f"{N}name", a.copyright_holder)
+            sub(sub(rights, f"{N}copyrightHolder"), f"{N}name", _flat(a.copyright_holder))
         if a.copyright_notice:
             sub(rights, f"{N}copyrightNotice", a.copyright_notice)
         if a.usage_terms:
@@ -68,8 +89,7 @@ def _news_item(item: etree._Element, entry: Entry) -> None:
 def _item_meta(meta: etree._Element, entry: Entry) -> None:
     a = entry.article
     sub(meta, f"{N}itemClass", qcode=f"ninat:{a.type}")
-    provider = sub(meta, f"{N}provider", literal=a.provider or "unknown")
-    sub(provider, f"{N}name", a.provider or "unknown")
+    _party(meta, "provider", a.provider or "unknown")
     sub(meta, f"{N}versionCreated", iso(entry.updated))
     sub(meta, f"{N}firstCreated", iso(entry.published))
     if a.embargoed_until:
@@ -78,7 +98,8 @@ def _item_meta(meta: etree._Element, entry: Entry) -> None:
     if a.ed_note:
         sub(meta, f"{N}edNote", a.ed_note)
     for signal in a.signals:
-        sub(meta, f"{N}signal", qcode=f"sig:{signal}")
+        if _QCODE.fullmatch(qcode := f"sig:{signal}"):
+            sub(meta, f"{N}signal", qcode=qcode)
     for picture in a.pictures:
         rendition = best_rendition(picture)
         if rendition is not None:
@@ -92,38 +113,56 @@ def _content_meta(meta: etree._Element, entry: Entry) -> None:
     a = entry.article
     if a.urgency is not None:
         sub(meta, f"{N}urgency", str(a.urgency))
-    if a.located or a.dateline:
-        sub(sub(meta, f"{N}located", literal=a.located or a.dateline), f"{N}name",
-            a.located or a.dateline)
+    if place := a.located or a.dateline:
+        _party(meta, "located", place)
     for source in a.info_sources:
-        sub(sub(meta, f"{N}infoSource", literal=source), f"{N}name", source)
-    if a.language:
-        sub(meta, f"{N}language", tag=a.language)
+        _party(meta, "infoSource", source)
+    if language := _language(a.language):
+        sub(meta, f"{N}language", tag=language)
     for genre in a.genres:
         _concept(meta, "genre", genre)
     for keyword in a.keywords:
-        sub(meta, f"{N}keyword", keyword)
+        sub(meta, f"{N}keyword", _flat(keyword))
     for subject in a.subjects:
         _concept(meta, "subject", subject)
     if a.slugline:
-        sub(meta, f"{N}slugline", a.slugline)
+        sub(meta, f"{N}slugline", _flat(a.slugline))
     sub(meta, f"{N}headline", entry.title)
     if a.dateline:
         sub(meta, f"{N}dateline", a.dateline)
     if a.byline:
         sub(meta, f"{N}by", a.byline)
     if entry.credits:
-        sub(meta, f"{N}creditline", "; ".join(entry.credits))
+        sub(meta, f"{N}creditline", _flat("; ".join(entry.credits)))
     if entry.summary:
         sub(meta, f"{N}description", entry.summary, role="drol:summary")
 
 
 def _concept(meta: etree._Element, tag: str, concept: Subject) -> None:
     code = concept.code or ""
-    key = "qcode" if ":" in code else "literal"
-    node = sub(meta, f"{N}{tag}", **{key: code or concept.name})
+    key = "qcode" if _QCODE.fullmatch(code) else "literal"
+    value = code or concept.name
+    node = sub(meta, f"{N}{tag}", **{key: _flat(value) if value else None})
     if concept.name:
-        sub(node, f"{N}name", concept.name)
+        sub(node, f"{N}name", _flat(concept.name))
+
+
+def _party(parent: etree._Element, tag: str, value: str) -> None:
+    """``<tag literal="value"><name>value</name></tag>`` (provider, place, source)."""
+    line = _flat(value)
+    sub(sub(parent, f"{N}{tag}", literal=line), f"{N}name", line)
+
+
+def _flat(text: str) -> str:
+    """``text`` on one line: names, literals and keywords are ``g2normalizedString``s,
+    whose pattern ``[\\S ]*`` admits no tab, line feed or carriage return."""
+    return _BREAKS.sub(" ", text)
+
+
+def _language(tag: str | None) -> str | None:
+    """``tag`` as the XSD's ``xs:language`` (``en_US`` becomes ``en-US``), or None."""
+    candidate = (tag or "").strip().replace("_", "-")
+    return candidate if _LANGUAGE.fullmatch(candidate) else None
 
 
 def _xhtml(parent: etree._Element, fragment: str) -> None:

@@ -5,9 +5,9 @@ Kills are ninjs items with ``pubStatus: canceled``; a correction keeps its ``edN
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
+from ingest.jsonout import dumps
 from ingest.model import iso
 from ingest.publish.formats import Entry, FeedFormat, FeedMeta
 
@@ -23,7 +23,7 @@ def render(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
         "updated": iso(meta.updated),
         "items": [e.article.to_ninjs() for e in entries],
     }
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    return dumps(doc, html_safe=True, separators=(",", ":")).encode()
 
 
 FORMAT = FeedFormat("ninjs", "ninjs.json", "application/json; charset=utf-8", render)

@@ -1,0 +1,160 @@
+"""A partner's view of the release log: what ``/v1/feed`` and ``/v1/items`` hand out.
+
+The log (``ArticleRegistry.releases_after``) holds each version once, in the order it was
+written to ``articles/``: embargoes are over by then, archive loads never get there, and
+a story's later versions stop at its kill. Walking one story's releases in log order, a
+partner gets:
+
+- a version as an **item** when it is ``usable`` (corrections are), it is higher than any
+  version of the story released before it, ``Partner.allows`` it (filters and rights:
+  the feeds' test), and it was no older than the partner's ``max_age`` when released
+  (the feeds' window);
+- the story's first kill as a **kill** (``pubStatus: canceled``) when it got any item of
+  the story before; nothing of the story after that.
+
+Each item or kill is rendered as the feeds render it: ``make_entry`` of ``Partner.view``
+(unlicensed pictures gone; a kill withdrawn). The rule reads nothing but the log before
+the release it judges, so a page is a function of its cursor: the log only grows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ingest.model import utc
+from ingest.publish.formats import Kind, make_entry
+from ingest.publish.formats.ids import DEFAULT_IDS, TagIds
+from ingest.publish.partners import Partner
+from ingest.registry.api import ArticleRegistry, Release
+
+MAX_LIMIT = 100
+SCAN_BATCH = 200  # releases read per query while filling a page
+SCAN_MAX = 5000  # releases one page looks at, at most: a narrow partner's page may be short
+
+
+class BadCursor(ValueError):
+    """A cursor this API never issued."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """A release the partner gets, and as what."""
+
+    release: Release
+    kind: Kind
+
+    def ninjs(self, partner: Partner, ids: TagIds = DEFAULT_IDS) -> dict[str, Any]:
+        row = self.release.row
+        entry = make_entry(partner.view(row.article), self.kind, row.received_at, ids)
+        return entry.article.to_ninjs()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Delivered]
+    position: int  # the last release looked at: where the next page starts
+    at_end: bool  # the page stopped at the end of the log (not at its limit)
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"r{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadCursor(cursor) from None
+    if text[:1] != "r" or not text[1:].isdigit() or encode_cursor(int(text[1:])) != cursor:
+        raise BadCursor(cursor)
+    return int(text[1:])
+
+
+def story_deliveries(partner: Partner, releases: Sequence[Release]) -> list[Delivered]:
+    """What ``partner`` gets of one story's releases (in log order): the module's rule."""
+    out: list[Delivered] = []
+    highest = 0
+    for release in releases:
+        row = release.row
+        if row.status == "canceled":
+            if out:
+                out.append(Delivered(release, "kill"))
+            return out
+        if (row.version > highest and row.status == "usable" and _fresh(partner, release)
+                and partner.allows(row.article)):
+            out.append(Delivered(release, "item"))
+        highest = max(highest, row.version)
+    return out
+
+
+def _fresh(partner: Partner, release: Release) -> bool:
+    row = release.row
+    return utc(row.version_created or row.received_at) >= release.released_at - partner.max_age
+
+
+def start_position(registry: ArticleRegistry, partner: Partner, now: datetime) -> int:
+    """Where a first call (no cursor) starts: the releases of the partner's ``max_age``."""
+    return registry.release_position(now - partner.max_age)
+
+
+def feed_page(registry: ArticleRegistry, partner: Partner, after: int, limit: int) -> Page:
+    """Up to ``limit`` deliveries after position ``after``, in log order."""
+    items: list[Delivered] = []
+    position, looked = after, 0
+    while looked < SCAN_MAX:
+        batch = registry.releases_after(position, limit=SCAN_BATCH)
+        # Each story's releases up to the batch's end: the few from before it, then its own.
+        history = registry.story_releases([r.row.uri for r in batch], upto=position) \
+            if batch else {}
+        for release in batch:
+            history.setdefault(release.row.uri, []).append(release)
+        chosen = {d.release.seq: d for releases in history.values()
+                  for d in story_deliveries(partner, releases)}
+        for release in batch:
+            position = release.seq
+            if (delivered := chosen.get(release.seq)) is not None:
+                items.append(delivered)
+                if len(items) == limit:
+                    return Page(items, position, at_end=False)
+        looked += len(batch)
+        if len(batch) < SCAN_BATCH:
+            return Page(items, position, at_end=True)
+    return Page(items, position, at_end=False)
+
+
+def latest_delivered(
+    registry: ArticleRegistry, partner: Partner, uri: str, now: datetime
+) -> Delivered | None:
+    """The story as the partner's feeds show it now: its latest version if the partner got
+    it and it is still shown (not withheld, no newer version embargoed), or its kill."""
+    state = registry.latest_many([uri]).get(uri)
+    releases = registry.story_releases([uri]).get(uri, [])
+    got = story_deliveries(partner, releases)
+    if state is None or not got:
+        return None
+    last = got[-1]
+    if last.kind == "kill":
+        return last
+    latest, status = state
+    if status != "usable" or (latest.embargoed_until and utc(latest.embargoed_until) > now):
+        return None
+    newest_released = max(r.row.version for r in releases)
+    return last if last.release.row.version == newest_released else None
+
+
+def version_delivered(
+    registry: ArticleRegistry, partner: Partner, uri: str, version: int
+) -> Delivered | None:
+    """Version ``version`` of the story if the partner got it, and the story is not killed
+    (then only the kill itself is there)."""
+    got = story_deliveries(partner, registry.story_releases([uri]).get(uri, []))
+    killed = bool(got) and got[-1].kind == "kill"
+    for delivered in got:
+        if delivered.release.row.version == version and (delivered.kind == "kill" or not killed):
+            return delivered
+    return None
