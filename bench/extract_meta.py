@@ -4,10 +4,11 @@ Usage: python bench/extract_meta.py DATASET_DIR... [--part tuning|checking] [--l
                                     [--misses FIELD]
 
 Each dataset is split by site (``bench/splits.py``); only the chosen part is read. A value
-is scored on the pages whose ground truth has one: a title or author matches when its
-lower-cased word tokens are the same multiset (so "A, B" matches "A; B"), a date when the
-calendar day is the same. "author, none due" is the share of pages whose ground truth has no
-author where one was given anyway. Rows: all pages, and the pages without any JSON-LD script.
+is scored on the pages whose ground truth has one, by ``bench/extract.py``'s own rules
+(``extract_score``: a title has the same words in the same order, an author every expected
+name and mostly those names, a date the same calendar day as the page writes it).
+"author, none due" is the share of pages whose ground truth has no author where one was
+given anyway. Rows: all pages, and the pages without any JSON-LD script.
 ms is the metadata read alone (ingest: ``read_meta`` on the parsed tree; trafilatura:
 ``extract_metadata`` on its tree). ``--misses`` lists the tuning pages where ingest is
 wrong on one field, for debugging; it refuses the checking part.
@@ -20,9 +21,8 @@ import gzip
 import json
 import re
 import statistics
+import sys
 import time
-import unicodedata
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +30,16 @@ from typing import Any
 
 import trafilatura
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from extract_score import same_author, same_date, same_title
 from ingest.errors import IngestError
 from ingest.parsers.html import load as load_page
 from ingest.parsers.html_meta import read_meta
 from splits import Part, part_of
 
-WORD = re.compile(r"\w+")
 FIELDS = ("title", "author", "date")
-CONNECTORS = Counter(dict.fromkeys(("and", "und", "et", "y", "e", "og", "en"), 99))
+MATCHERS = {"title": same_title, "author": same_author, "date": same_date}
 
 
 @dataclass(slots=True)
@@ -71,17 +73,8 @@ def trafilatura_meta(raw: bytes) -> Found:
     return Found(meta.title or "", meta.author or "", meta.date or "", elapsed)
 
 
-def words(text: str) -> Counter[str]:
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return Counter(WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
-
-
 def matches(field: str, got: str, truth: str) -> bool:
-    if field == "date":
-        return bool(got) and got[:10] == truth[:10]
-    if field == "author":  # "A and B", "A; B" and "A, B" are the same byline
-        return bool(got) and words(got) - CONNECTORS == words(truth) - CONNECTORS
-    return bool(got) and words(got) == words(truth)
+    return MATCHERS[field](got, truth)
 
 
 def has_json_ld(raw: bytes) -> bool:

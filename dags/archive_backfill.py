@@ -93,8 +93,9 @@ def archive_backfill() -> None:
         listed = load_plan(rt.store, request.backfill_id)
         if listed is None:
             raise RuntimeError(f"backfill {request.backfill_id}: no plan.json; rerun `plan`")
-        options = ChunkOptions(max_item_bytes=rt.settings.max_item_bytes,
-                               afp_config=afp_api_config())
+        afp = afp_api_config()
+        options = ChunkOptions(max_item_bytes=rt.settings.max_item_bytes, afp_config=afp,
+                               afp_budget=rt.afp_budget(afp) if afp else None)
         total = IngestReport()
         for chunk in range(*chunks):
             total.merge(run_chunk(rt.registry, rt.store, listed, chunk, options))

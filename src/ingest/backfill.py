@@ -53,6 +53,7 @@ from ingest.sources.drop import ArchiveLimits, SourceOutcome, expand, is_picture
 if TYPE_CHECKING:
     from ingest.runtime import Runtime
     from ingest.sources.afp_api import AFPAPIConfig
+    from ingest.sources.budget import RequestBudget
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,7 @@ class ChunkOptions:
     max_item_bytes: int = 20_000_000
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     afp_config: AFPAPIConfig | None = None
+    afp_budget: RequestBudget | None = None  # shared by every worker: Runtime.afp_budget
 
 
 def plan_key(backfill_id: str) -> str:
@@ -441,7 +443,7 @@ class _Reader:
         if self._options.afp_config is None:
             raise RuntimeError("afp-api backfill: AFP API is not configured (INGEST_AFP_*)")
         start, end = (datetime.fromisoformat(part) for part in entry.key.split("/"))
-        with AFPAPIClient(self._options.afp_config) as client:
+        with AFPAPIClient(self._options.afp_config, budget=self._options.afp_budget) as client:
             items: list[SourceOutcome] = [
                 item if self._request.fmt == "auto" else RawItem(
                     item.source, item.name, item.data, self._request.fmt)

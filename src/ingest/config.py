@@ -37,6 +37,7 @@ class Settings:
     max_item_bytes: int
     max_media_bytes: int = 20_000_000  # INGEST_MAX_MEDIA_BYTES: a picture rendition's cap
     tag_ids: TagIds = DEFAULT_IDS  # INGEST_TAG_AUTHORITY="domain,date": who mints feed ids
+    redis_url: str | None = None  # INGEST_REDIS_URL: shared request budgets live there
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +70,7 @@ class Settings:
             max_item_bytes=_whole(env, "INGEST_MAX_ITEM_BYTES", 20_000_000, minimum=1),
             max_media_bytes=_whole(env, "INGEST_MAX_MEDIA_BYTES", 20_000_000, minimum=1),
             tag_ids=_tag_ids(env),
+            redis_url=env.get("INGEST_REDIS_URL") or None,
         )
         settings.check()
         return settings
@@ -77,6 +79,8 @@ class Settings:
         _check_url("INGEST_REGISTRY_URL", self.registry_url, ("sqlite", "postgresql"))
         _check_url("INGEST_STORE_URL", self.store_url, ("file", "s3"))
         _check_url("INGEST_DROP_URL", self.drop_url, ("file", "s3"))
+        if self.redis_url:
+            _check_url("INGEST_REDIS_URL", self.redis_url, ("redis", "rediss"))
 
     def check_partners_file(self) -> None:
         """Only publishing needs partner contracts, so only publishing asks for the file."""

@@ -50,7 +50,25 @@ def iso(value: datetime) -> str:
 def html_to_text(fragment: str) -> str:
     """Visible text of a sanitised body fragment, paragraphs separated by blank lines."""
     text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n\n", fragment)))
-    return "\n\n".join(filter(None, map(collapse_space, text.split("\n\n"))))
+    paragraphs = text.split("\n\n")
+    if only_single_spaces("".join(paragraphs)):  # the usual body: nothing to collapse
+        return "\n\n".join(filter(None, map(str.strip, paragraphs)))
+    return "\n\n".join(filter(None, map(collapse_space, paragraphs)))
+
+
+def only_single_spaces(text: str) -> bool:
+    r"""Whether the only whitespace in ``text`` is single spaces (``collapse_space`` is
+    then ``strip``). Every whitespace character but the space is unprintable; in ASCII,
+    whitespace is the space and nine controls, which ``in`` finds faster than
+    ``isprintable`` scans (that one costs a table look-up per character)."""
+    if "  " in text:
+        return False
+    if text.isascii():
+        return not (
+            "\n" in text or "\t" in text or "\r" in text or "\x0b" in text or "\x0c" in text
+            or "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text
+        )
+    return text.isprintable()
 
 
 def collapse_space(text: str) -> str:

@@ -373,7 +373,7 @@ def ingest_afp_window(
     from ingest.sources.afp_api import AFPAPIClient
     from ingest.sources.media import AFPFiles
 
-    with AFPAPIClient(config) as client:
+    with AFPAPIClient(config, budget=rt.afp_budget(config)) as client:
         renditions = AFPFiles(client.authorization, urlsplit(config.base_url).hostname or "")
         report = ingest_items(
             client.fetch(start, end), registry=rt.registry, store=rt.store, received_at=end,
@@ -410,7 +410,8 @@ def publish_partner(rt: Runtime, partner_id: str, *, now: datetime) -> dict[str,
         build_partner_feeds(rt.registry, rt.store, partner, now, rt.settings.tag_ids))
     if partner.push is not None:
         with Pusher() as pusher:
-            outcomes = push_partners(rt.registry, [partner], now, pusher)[partner.id]
+            outcomes = push_partners(rt.registry, [partner], now, pusher,
+                                     rt.settings.tag_ids)[partner.id]
         result["pushed"] = sum(o.delivered for o in outcomes)
         result["push_failed"] = [o.entry_id for o in outcomes if not o.delivered]
     return result

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ingest.config import Settings
 from ingest.publish.objectstore import ObjectStore, open_store
 from ingest.publish.partners import Partner, load_partners
 from ingest.registry import SQLRegistry, open_registry
+from ingest.sources.budget import RequestBudget, shared_budget
+
+if TYPE_CHECKING:
+    from ingest.sources.afp_api import AFPAPIConfig
 
 
 @dataclass
@@ -35,6 +40,12 @@ class Runtime:
         when something publishes: a missing file is a ``ConfigError`` naming it here."""
         self.settings.check_partners_file()
         return load_partners(self.settings.partners_file)
+
+    def afp_budget(self, config: AFPAPIConfig) -> RequestBudget:
+        """The AFP account's one request budget, shared by every worker and run: in Redis
+        when ``INGEST_REDIS_URL`` is set, else in the registry."""
+        return shared_budget(self.settings.redis_url, self.registry.engine,
+                             f"afp-api:{config.username}", config.budget)
 
     def close(self) -> None:
         """Release the registry's connections, if they were ever opened."""

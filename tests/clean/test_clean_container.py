@@ -39,14 +39,19 @@ def _article() -> str:
     return "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
 
 
+def _removed_and_reported(item: ParsedItem, kind: str, text: str) -> None:
+    """``text`` left the body, reported under ``kind``, and the story stayed whole."""
+    assert text not in item.article.body_text
+    assert any(s.kind == kind and text in s.text for s in item.stripped)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in item.article.body_text
+
+
 def test_teaser_cards_after_the_article_are_removed_and_reported() -> None:
     cards = "".join(_card(n) for n in range(4))
     item = _parse(f"<main><article>{_article()}</article><section>{cards}</section></main>")
     assert "Other story" not in item.article.body_text
-    assert any(s.kind == "related_links" and "Other story number 2" in s.text
-               for s in item.stripped)
-    for paragraph in PARAGRAPHS:
-        assert paragraph in item.article.body_text
+    _removed_and_reported(item, "related_links", "Other story number 2")
 
 
 def test_cards_that_are_the_article_stay() -> None:
@@ -146,3 +151,62 @@ def test_tail_with_links_at_the_end_goes() -> None:
            '<a href="/nl">get our newsletter</a>.</em></p>')
     text = _parse(f"<article>{_article()}{bio}</article>").article.body_text
     assert "Jane Roe covers" not in text and PARAGRAPHS[3] in text
+
+
+def _linked(paragraph: str) -> str:
+    """The paragraph with its first words as links, about 40 % of its text."""
+    words = paragraph.split()
+    cut = len(words) * 2 // 5
+    return f'<p><a href="/a">{" ".join(words[:cut])}</a> {" ".join(words[cut:])}</p>'
+
+
+def test_prose_with_many_links_is_still_prose() -> None:
+    side = ("The delta region is home to about two hundred thousand people, most of them "
+            "living in small towns along the river and its tributaries, according to census.")
+    body = "".join(_linked(p) for p in PARAGRAPHS[:3])
+    text = _parse(f"<div><article>{body}</article></div><div class='box'><p>{side}</p></div>"
+                  ).article.body_text
+    for paragraph in PARAGRAPHS[:3]:
+        assert paragraph in text
+
+
+def test_a_named_box_inside_the_article_goes_with_its_prose() -> None:
+    consent = ("We would like to show you content from an external platform here. Your current "
+               "settings do not allow it; change them to see this part of the page and others.")
+    box = f'<div id="modal--consent"><p>{consent}</p></div>'
+    item = _parse(f"<article>{_article()}{box}{_article()}</article>")
+    _removed_and_reported(item, "cookie_notice", "external platform")
+
+
+def test_a_short_post_above_its_link_list_is_found_by_its_markup() -> None:
+    post = ("<p>Our guests this week talk about the new season of the series.</p>"
+            "<p>We will spoil it, assuming everyone has seen the first five episodes.</p>")
+    links = "".join(f'<li><a href="/l{n}">Further reading, link number {n}</a></li>'
+                    for n in range(20))
+    widget = "<div class='widget'><p>The contents of this site are under a licence.</p></div>"
+    text = _parse(f"<article><h1>Episode 70</h1>{post}<ul>{links}</ul></article>{widget}"
+                  ).article.body_text
+    assert "new season of the series" in text and "spoil it" in text
+
+
+def test_a_list_of_short_lines_between_paragraphs_stays_and_a_box_goes() -> None:
+    items = "".join(f"<dt>Step {n}</dt><dd>{n} cups of flour</dd>" for n in range(1, 9))
+    box = "<div><div>Be the first to know now</div><div>Get picks sent to you today</div></div>"
+    text = _parse(f"<article>{_article()}<dl>{items}</dl>{box}{_article()}</article>"
+                  ).article.body_text
+    assert "5 cups of flour" in text and "Be the first to know" not in text
+
+
+def test_comments_longer_than_the_story_go_after_it() -> None:
+    comment = ("I have lived by this river for forty years and I have never seen the water "
+               "rise so fast; the town should have reinforced the levees long before this.")
+    thread = "".join(f"<li><p>Reader {n} wrote:</p><p>{comment}</p></li>" for n in range(8))
+    item = _parse(f"<article>{_article()}<ul class='comments-list'>{thread}</ul></article>")
+    _removed_and_reported(item, "comments_prompt", "forty years")
+
+
+def test_a_linked_lead_sentence_opening_the_body_stays() -> None:
+    lead = ('<p><a href="/p">Jane Roe</a>, a former <a href="/g">press secretary</a>, said the '
+            "levees had failed before.</p>")
+    text = _parse(f"<article>{lead}{_article()}</article>").article.body_text
+    assert text.startswith("Jane Roe, a former press secretary")

@@ -71,6 +71,30 @@ def test_site_name_kept_when_the_page_names_nobody_else() -> None:
     assert meta.byline == "Delta Daily"
 
 
+def test_one_word_site_name_gives_way_to_the_printed_byline() -> None:
+    meta = _meta("""<meta property="og:site_name" content="LTO">
+        <script type="application/ld+json">{"@type": "NewsArticle",
+          "headline": "River floods the delta", "author": {"name": "LTO"}}</script>""",
+                 '<h1>River floods the delta</h1>'
+                 '<p><a href="/autoren/name/max-kolter">von Dr. Max Kolter</a></p>', lang="de")
+    assert meta.byline == "Dr. Max Kolter"
+
+
+@pytest.mark.parametrize(("site", "author", "byline", "lang", "expected"), [
+    # Lone words, here tags in a box marked "author", do not better the site's name...
+    ("Solarserver", "Solarserver", '<div class="author vcard"><a href="/c/csp">CSP</a>, '
+     '<a href="/c/solar">Solarthermie</a></div>', "de", "Solarserver"),
+    # ...but one word is a full name in a script without capitals.
+    ("MBN", "배윤경, 이상현", '<p class="byline">By Tom Reed</p>', "ko", "배윤경, 이상현"),
+])
+def test_lone_words_are_weak_where_names_have_several(site: str, author: str, byline: str,
+                                                       lang: str, expected: str) -> None:
+    meta = _meta(f'<meta property="og:site_name" content="{site}">'
+                 f'<meta name="author" content="{author}">',
+                 f"<h1>River floods the delta</h1>{byline}", lang=lang)
+    assert meta.byline == expected
+
+
 def test_hostile_json_ld_is_skipped() -> None:
     nested = "[" * 100_000 + "]" * 100_000
     meta = _meta(f'<script type="application/ld+json">{nested}</script>'
@@ -161,6 +185,18 @@ def test_by_line_under_the_headline(line: str, lang: str, names: str) -> None:
     assert meta.byline == names
 
 
+@pytest.mark.parametrize("line", ["Dec 17, 2025Julian K. Arni", "17.12.2025 - Julian K. Arni"])
+def test_date_printed_before_the_name_in_a_byline_element(line: str) -> None:
+    meta = _meta("", f'<h1>River floods the delta</h1><div class="dateAndAuthor">{line}</div>')
+    assert meta.byline == "Julian K. Arni"
+
+
+def test_by_line_opening_the_first_paragraph_in_bold() -> None:
+    meta = _meta("", "<h1>River floods the delta</h1><p><strong>By Md Aynal Haque</strong>"
+                     f"{BODY[3:-4] * 2}</p>")
+    assert meta.byline == "Md Aynal Haque"
+
+
 def test_written_by_label_above_the_name() -> None:
     meta = _meta("", "<h1>River floods the delta</h1><div><p>Written by</p>"
                      "<p>Edith Wharton</p></div>")
@@ -201,6 +237,22 @@ def test_date_in_the_canonical_url() -> None:
     assert meta.published == datetime(2019, 10, 23)
 
 
+@pytest.mark.parametrize(("stamp", "url", "day"), [
+    # 02:25Z is still the 24th west of Greenwich: the address prints the publisher's day.
+    ("2020-02-25T02:25:54+00:00", "https://example.org/2020/02/24/floods", "2020-02-24"),
+    ("2021-11-04T23:00Z", "https://example.org/2021/11/05/floods", "2021-11-05"),
+    # No offset brings 05:00Z to the next day, nor 14:00Z to the day before.
+    ("2020-02-25T05:00:00+00:00", "https://example.org/2020/02/26/floods", "2020-02-25"),
+    ("2020-02-25T14:00:00+00:00", "https://example.org/2020/02/24/floods", "2020-02-25"),
+    # A stamp with the page's own offset is its day already.
+    ("2020-02-25T02:25:54-05:00", "https://example.org/2020/02/24/floods", "2020-02-25"),
+])
+def test_utc_stamp_takes_the_day_the_page_prints(stamp: str, url: str, day: str) -> None:
+    meta = _meta(f'<link rel="canonical" href="{url}">'
+                 f'<meta property="article:published_time" content="{stamp}">')
+    assert meta.published is not None and meta.published.date().isoformat() == day
+
+
 @pytest.mark.parametrize(("url", "day"), [
     ("https://example.org/2019/10/23/floods", datetime(2019, 10, 23)),
     ("https://example.org/story-20191023-floods.html", datetime(2019, 10, 23)),
@@ -234,6 +286,15 @@ def test_written_date_reports_the_updated_word() -> None:
 
 
 # Headline -------------------------------------------------------------------------------
+
+def test_application_name_that_is_the_page_title_is_not_the_site_name() -> None:
+    title = "Nintendo's first iPhone game will launch in December for $10"
+    meta = _meta(f'<meta property="og:title" content="{title}">'
+                 f'<meta name="application-name" content="{title}">'
+                 '<meta property="og:site_name" content="MSN">',
+                 f"<h1>msn back to msn home news</h1><h1>{title}</h1>")
+    assert meta.headline == title
+
 
 def test_site_logo_h1_is_not_the_headline() -> None:
     meta = _meta('<meta property="og:site_name" content="Gnaddrig ad libitum">'

@@ -181,6 +181,22 @@ def test_word_count_counts_the_words_of_body_text(fragment: str) -> None:
     assert word_count(text) == len(text.split())
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([*MARKUP, "\r", "\x0b", "\x85", "\u3000"]), texts),
+                max_size=12).map("".join))
+def test_html_to_text_shortcut_is_the_collapsing_path(fragment: str) -> None:
+    """The single-space shortcut must give what collapsing every paragraph gives."""
+    import html
+    import re
+
+    from ingest.model import collapse_space, html_to_text
+
+    text = html.unescape(re.sub(r"<[^>]+>", "", re.sub(
+        r"</(p|h[1-6]|li|blockquote)>", "\n\n", fragment, flags=re.IGNORECASE)))
+    assert html_to_text(fragment) == "\n\n".join(
+        filter(None, (collapse_space(p) for p in text.split("\n\n"))))
+
+
 def test_every_whitespace_but_the_space_is_unprintable() -> None:
     """What ``collapse_space``'s shortcut rests on, checked over every code point."""
     spaces = [c for c in map(chr, range(0x110000)) if c.isspace()]

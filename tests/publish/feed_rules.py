@@ -11,6 +11,8 @@ standards' own text rather than from ingest's code.
 - JSON Feed 1.1: the schema in the package; ninjs feeds: every item against ninjs 3.1.
 - NewsML-G2: the 2.35 XSD (lxml, offline).
 - All: UTF-8 with no control characters.
+- Atom and RSS: the W3C Feed Validator's error-level rules (``w3c_rules``); JSON Feed:
+  its spec's rules beyond the schema (``jsonfeed_rules``).
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from functools import cache
 from importlib import resources
 
 import feedparser
+from jsonfeed_rules import jsonfeed_problems
 from jsonschema import Draft202012Validator
 from lxml import etree
+from w3c_rss import RSS_RULES
+from w3c_rules import ATOM_RULES
 
 from ingest.validate import ninjs_errors
 
@@ -205,16 +210,23 @@ def common_problems(data: bytes) -> list[str]:
     return [f"control character {m.group()!r}" for m in _CONTROL.finditer(text)]
 
 
+def w3c_problems(fmt: str, data: bytes) -> list[str]:
+    """The W3C Feed Validator's rules (``w3c_rules``, ``w3c_rss``) for Atom and RSS."""
+    rules = {"atom": ATOM_RULES, "rss": RSS_RULES}.get(fmt, {})
+    root = etree.fromstring(data, PARSER) if rules else None
+    return [p for rule in rules.values() for p in rule(root)]
+
+
 def format_problems(fmt: str, data: bytes) -> list[str]:
     """Everything wrong with one published document of format ``fmt``."""
-    problems = common_problems(data)
+    problems = common_problems(data) + w3c_problems(fmt, data)
     if fmt == "atom":
         return problems + atom_problems(data) + feedparser_problems(data)
     if fmt == "rss":
         return problems + rss_problems(data) + feedparser_problems(data)
     if fmt == "jsonfeed":
-        return problems + [e.message
-                           for e in jsonfeed_validator().iter_errors(json.loads(data))]
+        return problems + jsonfeed_problems(data) + [
+            e.message for e in jsonfeed_validator().iter_errors(json.loads(data))]
     if fmt == "ninjs":
         doc = json.loads(data)
         return problems + date_problems("updated", doc["updated"]) + [

@@ -1,11 +1,12 @@
 """Every feed state in every format is valid by its own standard's rules.
 
-States: empty, one story, a correction, a kill only, a kill of a story with pictures,
-RFC 5005 archive pages, and a web page with no body and awkward codes. Each state is built
-through the real path (a SQLite registry, ``build_partner_feeds``, a local object store)
-and every document the partner gets is checked by ``feed_rules`` (RFC 4287's MUSTs with
-RFC 4151 ids and RFC 3339 dates, RSS 2.0, feedparser, the JSON Feed and ninjs schemas,
-the NewsML-G2 2.35 XSD). The stories are written here by hand.
+States: empty, one story, a story with a picture, a correction, a kill only, a kill of a
+story with pictures, RFC 5005 archive pages, and a web page with no body and awkward codes.
+Each state is built through the real path (a SQLite registry, ``build_partner_feeds``, a
+local object store) and every document the partner gets is checked by ``feed_rules``
+(RFC 4287's MUSTs with RFC 4151 ids and RFC 3339 dates, RSS 2.0, the W3C Feed Validator's
+error-level rules, feedparser, the JSON Feed and ninjs schemas, the NewsML-G2 2.35 XSD).
+The stories are written here by hand.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ PARTNER = Partner(id="states", name="States Wire", formats=FORMAT_NAMES, max_ite
                   max_age=timedelta(days=3), rights=Rights(providers=("*",), pictures=True),
                   prefix="feeds/states/", base_url="https://feeds.example.com/")
 STORY = "urn:newsml:afp.com:20261127:TX-PAR-STATE1"
-PHOTO_URL = "https://media.example.com/state-photo.jpg"
+PHOTO_KEY = f"media/{'ab' * 32}.jpg"  # a copy in the store (partners link only those)
+PHOTO_URI = "urn:newsml:afp.com:20261127:PHO-STATE1"
+PHOTO_URL = f"https://feeds.example.com/{PHOTO_KEY}"  # PARTNER has no media_base_url
 WEB_URI = "https://www.example.org/2026/11/27/caf%C3%A9?id=7&lang=en"
 
 # -- the states ----------------------------------------------------------------------------
@@ -56,10 +59,10 @@ def _story(uri: str = STORY, *, version: int = 1, at: datetime, **fields: Any) -
     return Article(uri=uri, version=version, version_created=at, **{**base, **fields})
 
 
-def _photo() -> Picture:
-    return Picture("urn:newsml:afp.com:20261127:PHO-STATE1", caption="Empty platform",
-                   credit="AFP", renditions=[Rendition("hd", PHOTO_URL, "image/jpeg", 1200, 800,
-                                                       123456)])
+def _photo(href: str = PHOTO_KEY) -> Picture:
+    """The store's copy (``PHOTO_KEY``, as recorded) or its public link (as partners see it)."""
+    return Picture(PHOTO_URI, caption="Empty platform", credit="AFP Photo",
+                   renditions=[Rendition("hd", href, "image/jpeg", 1200, 800, 123456)])
 
 
 def _kill(uri: str, version: int, at: datetime, **fields: Any) -> Article:
@@ -90,6 +93,11 @@ def _correction(registry: SQLRegistry, store: LocalObjectStore) -> None:
     build_partner_feeds(registry, store, PARTNER, NOW - timedelta(minutes=90))
     _record(registry, _story(version=2, at=NOW - timedelta(hours=1), signals=["correction"],
                              ed_note="CORRECTS day in para 1"))
+    build_partner_feeds(registry, store, PARTNER, NOW)
+
+
+def _with_pictures(registry: SQLRegistry, store: LocalObjectStore) -> None:
+    _record(registry, _story(at=NOW - timedelta(hours=1), pictures=[_photo()]))
     build_partner_feeds(registry, store, PARTNER, NOW)
 
 
@@ -127,7 +135,8 @@ def _web_page(registry: SQLRegistry, store: LocalObjectStore) -> None:
 
 STATES: dict[str, Build] = {
     "empty": _empty, "one-story": _one_story, "correction": _correction,
-    "kill-only": _kill_only, "kill-with-pictures": _kill_with_pictures, "archive": _archive,
+    "with-pictures": _with_pictures, "kill-only": _kill_only,
+    "kill-with-pictures": _kill_with_pictures, "archive": _archive,
     "web-page-no-body": _web_page,
 }
 Published = dict[str, dict[str, bytes]]  # state -> key -> bytes
@@ -250,16 +259,35 @@ def test_a_kill_says_it_is_withdrawn_and_names_the_story(published: Published) -
 def test_a_kill_of_a_story_with_pictures_links_none_of_them(
     published: Published, tmp_path: Path
 ) -> None:
+    """The decision in ``formats``: a kill drops its story's pictures in every format."""
     store = LocalObjectStore(tmp_path / "objects")
     with open_registry(f"sqlite:///{tmp_path / 'registry.db'}") as registry:
         _record(registry, _story(at=NOW - timedelta(hours=2), pictures=[_photo()]))
         build_partner_feeds(registry, store, PARTNER, NOW - timedelta(minutes=90))
         before = {info.key: store.get(info.key) for info in store.list(PARTNER.prefix)}
-    assert all(PHOTO_URL.encode() in data for data in before.values())  # the story had it
+    traces = (PHOTO_URL, PHOTO_KEY, PHOTO_URI, "Empty platform", "AFP Photo")
+    for key, data in before.items():  # the story had its picture in every format
+        assert PHOTO_URL.encode() in data and b"Empty platform" in data, key
     for key, data in published["kill-with-pictures"].items():
-        assert PHOTO_URL.encode() not in data, key
+        assert [t for t in traces if t.encode() in data] == [], key
     entry = _atom(published, "kill-with-pictures").find(f"{ATOM}entry")
     assert entry is not None and "Withdrawn" in (entry.findtext(f"{ATOM}content") or "")
+    assert entry.find(f"{ATOM}link[@rel='enclosure']") is None
+
+
+def test_every_document_names_the_url_it_is_published_at(published: Published) -> None:
+    """W3C SelfDoesntMatchLocation: the self link (Atom, RSS), ``feed_url`` (JSON Feed) and
+    ``feedUrl`` (ninjs) are where the partner fetches the document."""
+    for state, docs in published.items():
+        for key, data in docs.items():
+            url = PARTNER.base_url + key
+            if key.endswith(".json"):
+                doc = json.loads(data)
+                assert doc.get("feed_url", doc.get("feedUrl")) == url, (state, key)
+            elif not key.endswith("newsml-g2.xml"):
+                root = etree.fromstring(data, PARSER)
+                assert [link.get("href") for link in root.iter(f"{ATOM}link")
+                        if link.get("rel") == "self"] == [url], (state, key)
 
 
 def test_archive_pages_follow_rfc_5005(published: Published) -> None:
@@ -334,7 +362,7 @@ def test_any_text_in_any_field_keeps_every_format_valid(
     article = _story(at=NOW, headline=headline, byline=byline, located=place, ed_note=note,
                      slugline=keyword, keywords=[keyword], subjects=[Subject(code, name)],
                      genres=[Subject(name, code)], info_sources=[keyword], language=language,
-                     copyright_holder=name, usage_terms=note, pictures=[_photo()],
+                     copyright_holder=name, usage_terms=note, pictures=[_photo(PHOTO_URL)],
                      body_html=f"<p>{html.escape(keyword)}</p>")
     meta = FeedMeta("states", "States Wire", "https://feeds.example.com/feeds/states/x",
                     "https://feeds.example.com/feeds/states/", NOW)
@@ -356,3 +384,9 @@ def test_an_empty_feed_keeps_its_date_until_something_changes(tmp_path: Path) ->
     assert sorted(later.written) == sorted(before)
     updated = feedparser.parse(store.get(PARTNER.prefix + "atom.xml")).feed.updated
     assert updated == "2026-11-27T13:00:00Z"  # now the story's time
+
+
+def test_a_story_links_its_picture_in_every_format(published: Published) -> None:
+    """So the matrix checks enclosures, ``media:content``, attachments and G2 links too."""
+    for key, data in published["with-pictures"].items():
+        assert PHOTO_URL.encode() in data, key

@@ -13,7 +13,17 @@ from jsonschema import Draft202012Validator
 from lxml import etree
 
 from ingest.model import Article
-from ingest.publish.formats import Entry, FeedMeta, feed_format, formats, make_entry
+from ingest.publish.formats import (
+    Entry,
+    FeedMeta,
+    feed_format,
+    formats,
+    language_tag,
+    make_entry,
+    media_type,
+    positive,
+    web_uri,
+)
 from ingest.validate import ninjs_errors
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -150,3 +160,29 @@ def test_newsml_g2_validates_against_the_xsd(
     body = fix.find(f"{G2}contentSet/{G2}inlineXML/{{http://www.w3.org/1999/xhtml}}html")
     assert body is not None
     assert "3.25 percent" in "".join(body.itertext())
+
+
+@pytest.mark.parametrize(("raw", "tag"), [
+    ("en_US", "en-US"), ("fr", "fr"), ("zh-Hant-TW", "zh-Hant-TW"), (" de ", "de"),
+    ("english", None), ("zz", None), ("eng", None), ("en-", None), ("", None), (None, None)])
+def test_languages_are_bcp47_tags_with_an_iso_639_1_primary_subtag(
+    raw: str | None, tag: str | None
+) -> None:
+    assert language_tag(raw) == tag
+
+
+@pytest.mark.parametrize(("raw", "uri"), [
+    ("https://www.example.org/a?b=1#c", "https://www.example.org/a?b=1#c"),
+    ("https://exämple.org/a b/é?q=ü", "https://xn--exmple-cua.org/a%20b/%C3%A9?q=%C3%BC"),
+    ("HTTP://Example.org/100%", "http://example.org/100%25"),
+    ("https://user:secret@example.org/", "https://example.org/"),
+    ("ftp://example.org/x", None), ("/relative", None), ("media/x.jpg", None), (None, None)])
+def test_links_are_absolute_ascii_web_uris(raw: str | None, uri: str | None) -> None:
+    assert web_uri(raw) == uri
+
+
+def test_media_types_and_sizes_are_written_only_when_well_formed() -> None:
+    assert media_type("image/jpeg") == "image/jpeg"
+    assert media_type('text/html; charset="utf-8"') == 'text/html; charset="utf-8"'
+    assert [media_type(v) for v in ("jpeg", "image/", "image/jpeg;", None)] == [None] * 4
+    assert [positive(v) for v in (1234, 0, -1, None)] == ["1234", None, None, None]

@@ -176,6 +176,22 @@ def test_a_failed_copy_keeps_its_href_and_counts_why(tmp_path: Path) -> None:
     assert [r.href for r in article.pictures[0].renditions] == ["gone.jpg", web]
 
 
+def test_partners_are_given_only_copies_of_photos_and_every_package_link() -> None:
+    afp = "https://media.afp.com/photos/x-hd.jpg"  # needs AFP's credentials: never copied here
+    text = "https://api.afp.com/objects/api/medias/x.xml"
+    article = Article(uri="urn:x", headline="H", pictures=[
+        Picture(uri="urn:x#p", caption="Turbines", renditions=[
+            Rendition("highRes", afp), Rendition("thumbnail", PHOTO_KEY)]),
+        Picture(uri="urn:x#q", caption="Uncopied", renditions=[Rendition("highRes", afp)]),
+        Picture(uri="urn:x#t", type="text", renditions=[Rendition("text", text)]),
+    ])
+    seen = _partners()["licensed"].view(article)
+    assert [[r.href for r in p.renditions] for p in seen.pictures] == [
+        [f"{BASE}{PHOTO_KEY}"], [], [text]]
+    assert [p.caption for p in seen.pictures] == ["Turbines", "Uncopied", None]
+    assert [r.href for r in article.pictures[0].renditions] == [afp, PHOTO_KEY]  # record kept
+
+
 def test_link_media_leaves_an_article_without_copies_as_it_is() -> None:
     article = Article(uri="urn:x", headline="H", pictures=[Picture(
         uri="urn:x#p", renditions=[Rendition("a", "https://example.org/a.jpg")])])

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from ingest.model import Article
@@ -345,3 +346,59 @@ def test_ops_view_and_status_show_the_push_log_per_partner(
         assert list(rt.store.list("feeds/")) == []  # no push-state.json, nor anything else
     finally:
         rt.close()
+
+
+def test_push_entry_ids_are_the_feed_ids_of_the_configured_tag_authority(
+    endpoint: Endpoint, registry: SQLRegistry, recorder: Recorder, tmp_path: Path,
+) -> None:
+    """INGEST_TAG_AUTHORITY names pushed entries as it names feed entries."""
+    from ingest.config import Settings
+    from ingest.publish.feeds import build_partner_feeds
+    from ingest.publish.objectstore import LocalObjectStore
+
+    partners_file = Path(__file__).resolve().parent.parent / "fixtures/publish/partners.yaml"
+    ids = Settings.from_env({"INGEST_HOME": str(tmp_path), "INGEST_PARTNERS_FILE": str(
+        partners_file), "INGEST_TAG_AUTHORITY": "news.example.org,2025-06"}).tag_ids
+    recorder(registry, _stories(2))
+    [partner] = parse_partners({"partners": [{
+        "id": "both", "name": "Both", "formats": ["atom"], "max_age": "2d",
+        "rights": {"providers": ["*"]},
+        "delivery": {"push": {"url": endpoint.url, "secret_env": "PUSH_SECRET"}}}]})
+    with Pusher(environ={"PUSH_SECRET": SECRET}) as pusher:
+        push_partners(registry, [partner], NOW, pusher, ids)
+    store = LocalObjectStore(tmp_path / "objects")
+    build_partner_feeds(registry, store, partner, NOW, ids)
+    feed = feedparser.parse(store.get(partner.prefix + "atom.xml"))
+
+    pushed = [entry for entry, _, _ in endpoint.requests]
+    assert pushed == ["tag:news.example.org,2025-06:story:urn:en:0/v1",
+                      "tag:news.example.org,2025-06:story:urn:en:1/v1"]
+    assert sorted(e.id for e in feed.entries) == pushed
+    assert [e.id for e in pending_pushes(registry, partner, NOW, ids)] == []  # all settled
+
+
+def test_a_pushed_kill_of_a_story_with_pictures_carries_none_of_them(
+    endpoint: Endpoint, registry: SQLRegistry, recorder: Recorder,
+) -> None:
+    """The kill decision of ``formats`` holds for push too: no association, no picture URL."""
+    from ingest.model import Picture, Rendition
+
+    key = f"media/{'cd' * 32}.jpg"  # a copy in the store, the only pictures partners get
+    photo = Picture("urn:x:photo", caption="Platform", credit="AFP",
+                    renditions=[Rendition("hd", key, "image/jpeg", 1200, 800, 1234)])
+    story = Article(uri="urn:en:pics", version=1, language="en", headline="Strike",
+                    body_html="<p>Trains.</p>", pictures=[photo],
+                    version_created=NOW - timedelta(hours=2))
+    recorder(registry, [story])
+    partner = _partner("hooked", endpoint.url)
+    with Pusher(environ={"PUSH_SECRET": SECRET}) as pusher:
+        push_partners(registry, [partner], NOW - timedelta(hours=1), pusher)
+        kill = Article(uri="urn:en:pics", version=2, language="en", headline="Strike",
+                       pub_status="canceled", pictures=[photo], version_created=NOW)
+        recorder(registry, [kill])
+        push_partners(registry, [partner], NOW, pusher)
+    [(_, _, story_body), (entry, _, kill_body)] = endpoint.requests
+    assert key.encode() in story_body  # the story had its picture
+    assert entry == f"{E}en:pics/v2" and json.loads(kill_body)["pubStatus"] == "canceled"
+    assert key.encode() not in kill_body and b"urn:x:photo" not in kill_body
+    assert "associations" not in json.loads(kill_body)

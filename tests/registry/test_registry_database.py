@@ -34,6 +34,7 @@ TABLES = {
     "api_usage",
     "push_attempts",
     "media_refs",
+    "request_budgets",
 }
 
 
@@ -45,7 +46,7 @@ def test_upgrade_builds_schema_from_empty_and_is_idempotent(registry_url: str) -
         with engine.connect() as conn:
             assert set(inspect(conn).get_table_names()) == TABLES
             revisions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
-            assert list(revisions) == ["0006"]
+            assert list(revisions) == ["0007"]
             # The migrations build exactly what the queries expect.
             assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     finally:

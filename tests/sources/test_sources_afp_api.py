@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from fake_afp import FakeAFP, make_doc
 
+from ingest.registry import upgrade_database
+from ingest.registry.engine import make_engine
 from ingest.sources.afp_api import (
     AFPAPIClient,
     AFPAPIConfig,
@@ -23,6 +25,7 @@ from ingest.sources.afp_api import (
     Timeouts,
 )
 from ingest.sources.base import RawItem
+from ingest.sources.budget import shared_budget
 from ingest.sources.retry import RetryPolicy
 
 START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -161,6 +164,20 @@ def test_budget_stops_the_run_with_budget_exhausted(fake: FakeAFP) -> None:
         items.extend(client.fetch(START, END))
     assert len(fake.seen) == 3  # one sign-in, two searches, nothing past the budget
     assert unos(items) == ["d1", "d2"]
+
+
+def test_two_clients_on_one_shared_budget_spend_it_once(fake: FakeAFP, sqlite_url: str) -> None:
+    upgrade_database(sqlite_url)
+    engine = make_engine(sqlite_url)
+    config = config_for(fake, max_rows=1, budget=4)
+    clients = [AFPAPIClient(config, sleep=Clock().sleep, budget=shared_budget(
+        None, engine, "afp-api:test", config.budget)) for _ in range(2)]
+    with clients[0], pytest.raises(BudgetExhausted, match="shared request budget"):
+        list(clients[0].fetch(START, END))  # a sign-in and three searches: the budget is spent
+    with clients[1], pytest.raises(BudgetExhausted, match="shared request budget"):
+        list(clients[1].fetch(START, END))  # its own config says 4, but the 4 are gone
+    assert len(fake.seen) == 4
+    engine.dispose()
 
 
 def test_malformed_body_is_retried_a_bounded_number_of_times(fake: FakeAFP) -> None:

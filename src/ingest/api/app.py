@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from ingest import jsonout
 from ingest.api import view
 from ingest.api.keys import verify
+from ingest.api.render import RenderedItems, json_bytes
 from ingest.api.watch import ReleaseWatch
 from ingest.publish.formats.ids import DEFAULT_IDS, TagIds
 from ingest.publish.objectstore import ObjectStore
@@ -58,6 +59,7 @@ def create_app(
     """The API over ``registry`` for ``partners``; ``store`` is checked by ``/healthz``."""
     by_id = {p.id: p for p in partners}
     watch = ReleaseWatch(registry.last_release, poll_seconds)
+    rendered = RenderedItems(ids)
     app = FastAPI(
         title="ingest partner API", version="1", docs_url=None, redoc_url=None,
         description="Rights-filtered stories, corrections and kills for one partner per key.",
@@ -127,19 +129,20 @@ def create_app(
                 break
             if not await watch.wait_past(page.position, left):
                 break
-        body = {"items": [d.ninjs(partner, ids) for d in page.items],
-                "next_cursor": view.encode_cursor(page.position)}
-        return _json(request, body)
+        body = await run_in_threadpool(rendered.page, partner, page.items, page.position)
+        return _send(request, body)
 
     @app.get("/v1/items/{uri:path}/versions/{version}", summary="One version of a story")
     def item_version(request: Request, caller: Authorised, uri: str, version: int) -> Response:
         found = view.version_delivered(registry, caller.partner, uri, version)
-        return _json(request, found.ninjs(caller.partner, ids)) if found else _not_found(request)
+        return _send(request, rendered.item(caller.partner, found)) if found \
+            else _not_found(request)
 
     @app.get("/v1/items/{uri:path}", summary="A story as the partner's feeds show it now")
     def item(request: Request, caller: Authorised, uri: str) -> Response:
         found = view.latest_delivered(registry, caller.partner, uri, clock())
-        return _json(request, found.ninjs(caller.partner, ids)) if found else _not_found(request)
+        return _send(request, rendered.item(caller.partner, found)) if found \
+            else _not_found(request)
 
     @app.get("/healthz", summary="The registry and the object store answer")
     def healthz(request: Request) -> Response:
@@ -168,7 +171,13 @@ def _json(
     request: Request, document: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     """``document`` as JSON with a strong ETag of its bytes; 304 when the client has them."""
-    body = jsonout.dumps(document, separators=(",", ":")).encode()
+    return _send(request, json_bytes(document), status, headers)
+
+
+def _send(
+    request: Request, body: bytes, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """JSON ``body`` with a strong ETag of its bytes; 304 when the client has them."""
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {**(headers or {}), "ETag": etag, "Cache-Control": "private, no-cache",
                "Vary": "Authorization"}

@@ -15,26 +15,35 @@ partner gets:
 Each item or kill is rendered as the feeds render it: ``make_entry`` of ``Partner.view``
 (unlicensed pictures gone; a kill withdrawn). The rule reads nothing but the log before
 the release it judges, so a page is a function of its cursor: the log only grows.
+
+Most releases a page looks at are not for the partner. ``Partner.allows`` needs the
+decoded article, so a version is first put to the part of the contract that reads only
+the columns the registry keeps beside the record (``_screened``): what that refuses,
+``allows`` refuses, so those versions are never decoded, nor their stories' history read.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from ingest.model import utc
+from ingest.model import Article, utc
 from ingest.publish.formats import Kind, make_entry
 from ingest.publish.formats.ids import DEFAULT_IDS, TagIds
-from ingest.publish.partners import Partner
-from ingest.registry.api import ArticleRegistry, Release
+from ingest.publish.partners import Filters, Partner, Rights
+from ingest.registry.api import ArticleRegistry, Release, VersionRow
 
 MAX_LIMIT = 100
-SCAN_BATCH = 200  # releases read per query while filling a page
-SCAN_MAX = 5000  # releases one page looks at, at most: a narrow partner's page may be short
+SCAN_BATCH = 200  # candidate releases read per query while filling a page, at most
+SCAN_MAX = 5000  # positions one page looks at, at most: a narrow partner's page may be short
+_CODE = re.compile("[a-z0-9]+")
 
 
 class BadCursor(ValueError):
@@ -85,16 +94,44 @@ def story_deliveries(partner: Partner, releases: Sequence[Release]) -> list[Deli
             if out:
                 out.append(Delivered(release, "kill"))
             return out
-        if (row.version > highest and row.status == "usable" and _fresh(partner, release)
-                and partner.allows(row.article)):
+        if row.version > highest and _may_be_item(partner, release) and partner.allows(
+                row.article):
             out.append(Delivered(release, "item"))
         highest = max(highest, row.version)
     return out
 
 
+def _may_be_item(partner: Partner, release: Release) -> bool:
+    """The rule's tests for an item that need no decoding: usable, fresh, screened."""
+    row = release.row
+    return row.status == "usable" and _fresh(partner, release) and _screened(partner, row)
+
+
 def _fresh(partner: Partner, release: Release) -> bool:
     row = release.row
     return utc(row.version_created or row.received_at) >= release.released_at - partner.max_age
+
+
+def _screened(partner: Partner, row: VersionRow) -> bool:
+    """False only when ``partner.allows`` refuses the version: the contract's tests that
+    read the row's columns, run on an article holding just those."""
+    facets = Article(uri=row.uri, version=row.version, language=row.language,
+                     provider=row.provider, country=row.country, products=list(row.products),
+                     embargoed_until=row.embargoed_until)
+    return screen(partner).allows(facets)
+
+
+@cache
+def screen(partner: Partner) -> Partner:
+    """``partner`` with only the filters and rights that read ``language``, ``products``,
+    ``country``, ``provider`` and ``embargoed_until``; every other one left at its
+    default, "any". Each test reads the same fields of the same article as in the full
+    contract, so whatever this refuses, the full contract refuses."""
+    f, r = partner.filters, partner.rights
+    return dataclasses.replace(
+        partner, filters=Filters(languages=f.languages, products=f.products,
+                                 countries=f.countries),
+        rights=Rights(providers=r.providers, embargo=r.embargo))
 
 
 def start_position(registry: ArticleRegistry, partner: Partner, now: datetime) -> int:
@@ -103,28 +140,41 @@ def start_position(registry: ArticleRegistry, partner: Partner, now: datetime) -
 
 
 def feed_page(registry: ArticleRegistry, partner: Partner, after: int, limit: int) -> Page:
-    """Up to ``limit`` deliveries after position ``after``, in log order."""
+    """Up to ``limit`` deliveries after position ``after``, in log order.
+
+    The registry names the releases the partner may get (kills, and versions its language
+    filter may take: ``screened_releases``); those stories' releases, all of them up to
+    the batch's end, decide. The log's end is read first: every position up to it is
+    committed, so nothing is passed over that a later read would find.
+    """
+    end = registry.last_release()
+    upto = max(after, min(after + SCAN_MAX, end))  # a cursor never moves back
+    languages = _plain_codes(partner.filters.languages)
+    batch_size = min(SCAN_BATCH, limit + limit // 4 + 8)  # a few kills and refusals
     items: list[Delivered] = []
-    position, looked = after, 0
-    while looked < SCAN_MAX:
-        batch = registry.releases_after(position, limit=SCAN_BATCH)
-        # Each story's releases up to the batch's end: the few from before it, then its own.
-        history = registry.story_releases([r.row.uri for r in batch], upto=position) \
-            if batch else {}
-        for release in batch:
-            history.setdefault(release.row.uri, []).append(release)
-        chosen = {d.release.seq: d for releases in history.values()
-                  for d in story_deliveries(partner, releases)}
-        for release in batch:
-            position = release.seq
-            if (delivered := chosen.get(release.seq)) is not None:
-                items.append(delivered)
-                if len(items) == limit:
-                    return Page(items, position, at_end=False)
-        looked += len(batch)
-        if len(batch) < SCAN_BATCH:
-            return Page(items, position, at_end=True)
-    return Page(items, position, at_end=False)
+    position = after
+    while position < upto:
+        batch = registry.screened_releases(position, upto, languages=languages,
+                                           limit=batch_size)
+        batch_end = batch[-1][0] if len(batch) == batch_size else upto
+        wanted = sorted({uri for _, uri in batch})
+        history = registry.story_releases(wanted, upto=batch_end) if wanted else {}
+        chosen = sorted((d.release.seq, d) for releases in history.values()
+                        for d in story_deliveries(partner, releases)
+                        if position < d.release.seq <= batch_end)
+        for seq, delivered in chosen:
+            items.append(delivered)
+            if len(items) == limit:
+                return Page(items, seq, at_end=False)
+        position = batch_end
+    return Page(items, upto, at_end=upto >= end)
+
+
+def _plain_codes(languages: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The partner's languages, for the registry to screen by, when they are all plain
+    lower-case ASCII codes (as ``screened_releases`` takes them); None: no screening."""
+    return languages if languages and all(_CODE.fullmatch(code) for code in languages) \
+        else None
 
 
 def latest_delivered(

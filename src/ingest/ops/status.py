@@ -114,7 +114,7 @@ def _push_status(
     """The push log for one partner: what the next run sends (new entries and failing
     ones), what failed last and why, what was refused or given up."""
     assert partner.push is not None
-    plan = plan_pushes(rt.registry, partner, now)
+    plan = plan_pushes(rt.registry, partner, now, rt.settings.tag_ids)
     log = next((s for s in rt.registry.push_summary() if s.partner == partner.id), None)
     standing = log.entries if log else {}
     return {

@@ -3,7 +3,8 @@
 The page is parsed with lxml.html. Furniture (scripts, navigation, hidden elements,
 containers whose class or id the structure rules name, runs of teaser cards after the
 article) is removed first and reported; class words label furniture, not prose, so a text
-block is never removed for its class alone. The rest is cut into blocks
+block is never removed for its class alone, and a named element spared for its prose goes
+only when, inside the chosen container, it is a minor box. The rest is cut into blocks
 (``html_blocks``), the article container chosen (``html_container``), and its blocks
 filtered (``html_filter``) by evidence that holds in any language: link density, position
 (labels and tails at the body's edges) and repetition on the page, before
@@ -22,7 +23,7 @@ from ingest.clean.boilerplate import audit, classify_attrs, rules
 from ingest.errors import IngestError, Reason
 from ingest.model import Picture
 from ingest.parsers.base import ParseOutcome, Stripped
-from ingest.parsers.html_blocks import HEADINGS, size, units
+from ingest.parsers.html_blocks import HEADINGS, Unit, size, units
 from ingest.parsers.html_container import article_units
 from ingest.parsers.html_filter import OUTPUT_TAG, filter_blocks
 from ingest.parsers.html_meta import _absolute, _content, _picture, _text, read_meta
@@ -40,6 +41,11 @@ PROSE_CHARS = 150
 PROSE_PARAGRAPHS = 3
 PROSE_LINK_DENSITY = 0.35
 ALWAYS_FURNITURE = frozenset({"", "comments_prompt"})
+# Inside the container, a named element spared for its prose goes when it holds less
+# than this share of the container's text.
+MAX_NAMED_SHARE = 0.25
+# Kinds whose class words (teaser, promo, banner) also name wrappers of article prose.
+WRAPPER_KINDS = frozenset({"related_links", "advertisement"})
 # Hidden elements go unless they hold most of the page (some pages reveal the article by script).
 MAX_HIDDEN_SHARE = 0.6
 # Teasers: at least this many sibling cards alike in tag and class, each short, with a
@@ -63,6 +69,10 @@ _CONTROL_REF = re.compile(
 )
 _DIGITS = re.compile(r"\d+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+# An element a class word names furniture, with the kind it names.
+Named = tuple[etree._Element, str]
+
 
 class HTMLPageParser:
     """A web page holding one article."""
@@ -110,12 +120,14 @@ def _remove(el: etree._Element) -> None:
     parent.remove(el)
 
 
-def _strip_furniture(body: etree._Element) -> list[Stripped]:
+def _strip_furniture(body: etree._Element) -> tuple[list[Stripped], list[Named]]:
     """Remove hidden elements and those the structure rules name, reporting their text.
 
     A class or id word is weak evidence: it never removes a text block, nor an element
     holding a paragraph of prose. A ``<header>`` holding the headline is the article's
-    own (headline, standfirst), not the page's.
+    own (headline, standfirst), not the page's. Named elements spared for their prose are
+    returned with their kind: once the container is known, those holding a minor share
+    of it go (``_drop_named``).
     """
     compiled = rules()
     etree.strip_elements(body, *compiled.drop_tags, with_tail=False)
@@ -145,6 +157,7 @@ def _strip_furniture(body: etree._Element) -> list[Stripped]:
             found.append((el, kind, PROSE_PARAGRAPHS))
     report: list[Stripped] = []
     removed: set[etree._Element] = set()
+    spared: list[Named] = []
     for el, kind, prose_paragraphs in found:
         if any(a in removed for a in el.iterancestors()):
             continue
@@ -152,12 +165,44 @@ def _strip_furniture(body: etree._Element) -> list[Stripped]:
         share = MAX_HIDDEN_SHARE if kind == "" else MAX_FURNITURE_SHARE
         if len(text) > share * total or (
                 kind not in ALWAYS_FURNITURE and _prose(el, prose_paragraphs)):
+            if prose_paragraphs == 1 and kind not in WRAPPER_KINDS:
+                spared.append((el, kind))
             continue
         removed.add(el)
         if kind and text:
             report.append(audit(kind, text))
         _remove(el)
-    return report + _strip_teasers(body)
+    return report + _strip_teasers(body), spared
+
+
+def _story_before(units: list[Unit]) -> bool:
+    """Whether these blocks hold a story: so many paragraphs of prose with few links."""
+    return sum(size(u.text) >= PROSE_CHARS and u.links < PROSE_LINK_DENSITY * len(u.text)
+               for u in units) >= PROSE_PARAGRAPHS
+
+
+def _drop_named(inside: list[Unit], spared: list[Named],
+                stripped: list[Stripped]) -> list[Unit]:
+    """The container's blocks less those of spared named elements holding a minor share.
+
+    A class word named the element furniture, its prose spared it; inside the article
+    container, one holding less than ``MAX_NAMED_SHARE`` of the container's text is a box
+    in the story (a consent notice, a sign-up form), not the story's wrapper. Comments,
+    spared only for their length, go once a story comes before them.
+    """
+    total = sum(size(u.text) for u in inside)
+    at: dict[etree._Element, list[int]] = {}
+    for i, unit in enumerate(inside):
+        at.setdefault(unit.element, []).append(i)
+    drop: set[int] = set()
+    for el, kind in spared:
+        members = [i for sub in el.iter() for i in at.get(sub, ()) if i not in drop]
+        held = sum(size(inside[i].text) for i in members)
+        if members and (held < MAX_NAMED_SHARE * total or (
+                kind in ALWAYS_FURNITURE and _story_before(inside[:min(members)]))):
+            drop.update(members)
+            stripped.append(audit(kind, " ".join(inside[i].text for i in sorted(members))))
+    return [u for i, u in enumerate(inside) if i not in drop]
 
 
 def _is_teaser(el: etree._Element) -> bool:
@@ -276,11 +321,11 @@ def extract(
     body = root.find("body")
     if body is None or not len(body):
         body = root
-    stripped = _strip_furniture(body)
+    stripped, spared = _strip_furniture(body)
     page = units(body)
     if not page:
         raise IngestError(Reason.MISSING_BODY, "page has no text")
-    inside = article_units(page, body)
+    inside = _drop_named(article_units(page, body), spared, stripped)
     container = _common_ancestor([u.element for u in inside]) if inside else body
     blocks = [Block(OUTPUT_TAG.get(u.tag, "p"), u.text, _inner_html(u.element) if u.whole else None)
               for u in filter_blocks(inside, page, stripped)]

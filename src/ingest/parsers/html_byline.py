@@ -37,6 +37,7 @@ BODY_CHARS = 250
 MAX_NAME_CHARS = 60
 MAX_NAME_WORDS = 6
 MAX_NAMES = 10
+INLINE_OPENERS = frozenset({"b", "strong", "em", "i", "span"})
 SKIP_TAGS = frozenset({"script", "style", "noscript", "svg", "template", "select", "option"})
 
 _BYLINE_ATTR = re.compile(r"author|byline|autor|auteur|verfasser|writer|reporter", re.I)
@@ -99,6 +100,13 @@ _TRAILING_WORDS = frozenset(("published", "updated", "posted", "on", "at", "am",
 _LEGAL_FORM = re.compile(r"\b(?:gmbh|e\.\s?v|ag|inc|ltd|llc|gbr|mbh|kg|s\.a|srl|sarl|plc)\b\.?$",
                          re.IGNORECASE)
 _HANDLE = re.compile(r"@\w+")
+# A date printed before the names ("Dec 17, 2025 Jane Doe", "25.10.2022 - Jane Doe"), glued
+# to them or not: the names are what follows it.
+_LEADING_DATE = re.compile(
+    rf"^(?:(?:{MONTH_WORDS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d|"
+    rf"\d{{1,2}}\.?\s+(?:{MONTH_WORDS})\.?,?\s+(?:19|20)\d\d|"
+    r"\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)(?!\d)[\s,|•·–—-]*",
+    re.IGNORECASE)
 # Where the names end: a date ("March 11, 2015", "11. März", "Nov 2023") or another credit.
 _TAIL = re.compile(
     rf"\b(?:{MONTH_WORDS})\b\.?,?\s*\d|\b\d{{1,2}}\.?\s+(?:{MONTH_WORDS})\b|"
@@ -152,10 +160,11 @@ def _name_part(part: str) -> str:
 @dataclass(slots=True)
 class Byline:
     """Names from one step of the lookup; ``weak`` when they are only the site's own name,
-    a role ("Redaktion", "Staff") or one lone word, which a later step may better."""
+    a role ("Redaktion", "Staff") or lone words, which a later step may better."""
 
     names: list[str]
     weak: bool = False
+    stand_in: bool = False  # the site's name or a role, not a person's lone word
 
 
 def clean_names(found: list[str], sites: set[str], *, printed: bool = False) -> Byline:
@@ -168,7 +177,7 @@ def clean_names(found: list[str], sites: set[str], *, printed: bool = False) -> 
     stand_ins: list[str] = []
     for text in found:
         text = _HANDLE.sub(" ", _DOMAIN.sub(" ", " ".join(text.split())))
-        text = _TAIL.split(text, maxsplit=1)[0]
+        text = _TAIL.split(_LEADING_DATE.sub("", text), maxsplit=1)[0]
         if text.lower().startswith(("no author", "kein autor", "sans auteur")):
             continue
         while (by := (_BY_LINE if printed else _BY_META).match(text)) is not None:
@@ -189,8 +198,11 @@ def clean_names(found: list[str], sites: set[str], *, printed: bool = False) -> 
             if name_key(name) not in {name_key(n) for n in kept}:
                 kept.append(name)
     if names:
-        return Byline(names[:MAX_NAMES], weak=len(names) == 1 and " " not in names[0])
-    return Byline(stand_ins[:1], weak=True)
+        # Lone words, one or a list of them ("CSP, International, Solar": tags), are weak
+        # where the script writes names in several words (one Korean word is a full name).
+        return Byline(names[:MAX_NAMES], weak=all(
+            " " not in name and name[0].lower() != name[0].upper() for name in names))
+    return Byline(stand_ins[:1], weak=True, stand_in=True)
 
 
 def _short_text(el: etree._Element, limit: int) -> str:
@@ -215,11 +227,23 @@ def _short_lines(elements: list[etree._Element], *, stop_at_body: bool) -> list[
         if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
             continue
         if stop_at_body and el.tag == "p" and not _short_text(el, BODY_CHARS):
+            if (opening := _opening_inline(el)) is not None:  # "<p><b>By Jane Doe</b> ..."
+                lines.append(opening)
             break
         text = _short_text(el, MAX_LINE_CHARS)
         if text or el.tag in ("time", "abbr"):
             lines.append((el, text))
     return lines
+
+
+def _opening_inline(paragraph: etree._Element) -> tuple[etree._Element, str] | None:
+    """The bold or emphasised words opening a paragraph, where a byline is often printed
+    as the body's first words."""
+    first = next(iter(paragraph), None)
+    if first is None or (paragraph.text or "").strip() or first.tag not in INLINE_OPENERS:
+        return None
+    text = _short_text(first, MAX_LINE_CHARS)
+    return (first, text) if text else None
 
 
 def _marked(root: etree._Element) -> Iterator[etree._Element]:

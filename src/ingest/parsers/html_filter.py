@@ -5,7 +5,7 @@ unless they sit between paragraphs of prose; a label (a few words, no sentence e
 at the body's edges or when repeated on the page, and stays between paragraphs (a
 subhead); the body's ends lose their tails: blocks repeated on the page, and short ones
 set apart in one emphasis with a link or carrying links (a bio, a disclaimer, a call to
-action, a newsletter plug).
+action, a newsletter plug); a plain sentence opening the body is its lead, however linked.
 """
 
 from __future__ import annotations
@@ -78,6 +78,12 @@ def _edge_furniture(unit: Unit, repeated: set[str], link_density: float,
         _emphasised(unit) and unit.links > 0)
 
 
+def _lead_sentence(unit: Unit, repeated: set[str]) -> bool:
+    """A sentence of several words, not set apart in emphasis: the lead, however linked."""
+    return (ends_sentence(unit.text) and word_count(unit.text) > MAX_STUB_WORDS
+            and not _emphasised(unit) and normalised(unit.text) not in repeated)
+
+
 def _trim_edges(kept: list[Unit], repeated: set[str]) -> tuple[list[Unit], list[Unit]]:
     """The body without edge furniture at its end and start, and what was trimmed."""
     budget = MAX_EDGE_SHARE * sum(size(u.text) for u in kept)
@@ -94,7 +100,8 @@ def _trim_edges(kept: list[Unit], repeated: set[str]) -> tuple[list[Unit], list[
     while end > 0 and trims(kept[end - 1], EDGE_LINK_DENSITY, MAX_EDGE_CHARS):
         end -= 1
     start = 0
-    while start < end and trims(kept[start], HEAD_LINK_DENSITY, MAX_HEAD_CHARS):
+    while start < end and not _lead_sentence(kept[start], repeated) and trims(
+            kept[start], HEAD_LINK_DENSITY, MAX_HEAD_CHARS):
         start += 1
     return kept[start:end], kept[:start] + kept[end:]
 

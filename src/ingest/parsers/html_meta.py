@@ -25,6 +25,7 @@ import html as htmllib
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -210,7 +211,8 @@ def _meta_authors(props: dict[str, list[str]]) -> list[str]:
 
 def _authors(steps: list[Callable[[], html_byline.Byline]]) -> list[str]:
     """The first step's names, unless they are weak (see ``Byline``): then a later step's
-    strong names win, for a lone word only a full name it begins ("jane" -> "Jane Doe")."""
+    strong names win, over a person's lone word only a full name it begins ("jane" ->
+    "Jane Doe")."""
     first: html_byline.Byline | None = None
     for step in steps:
         found = step()
@@ -220,10 +222,27 @@ def _authors(steps: list[Callable[[], html_byline.Byline]]) -> list[str]:
             first = found
             if not found.weak:
                 return found.names
-        elif not found.weak and (" " in first.names[0] or html_byline.name_key(
+        elif not found.weak and (first.stand_in or " " in first.names[0] or html_byline.name_key(
                 found.names[0]).startswith(html_byline.name_key(first.names[0]))):
             return found.names
     return first.names if first else []
+
+
+def _printed_day(stamp: datetime, canonical: str | None) -> datetime:
+    """A stamp given in UTC, or the day the page's address prints when that is the day
+    before or after: the publisher's calendar day, which a UTC clock can cross (23:00Z is
+    tomorrow in Berlin, 02:00Z yesterday in New York). The header's written dates are not
+    asked: there an updated date or a teaser's is too often the one found."""
+    if stamp.utcoffset() != timedelta(0) or (stamp.hour, stamp.minute) == (0, 0):
+        return stamp
+    printed = url_date(canonical)
+    if printed is None:
+        return stamp
+    # Offsets run from -12:00 to +14:00: only from 10:00Z is it tomorrow somewhere, only
+    # before 12:00Z yesterday.
+    days = (printed.date() - stamp.date()).days
+    crossed = (days == 1 and stamp.hour >= 10) or (days == -1 and stamp.hour < 12)
+    return printed if crossed else stamp
 
 
 def _first_date(props: dict[str, list[str]], fields: tuple[str, ...]) -> Any:
@@ -246,7 +265,11 @@ def read_meta(root: etree._Element) -> PageMeta:
     page_title = [_title(_content(title_el))] if title_el is not None else []
     ld = _main_object(objects, [*meta_titles, *page_title])
     titles = [t for t in (_title(ld.get("headline")), *meta_titles, *page_title) if t]
-    sites = _site_names(props, objects, canonical)
+    # A "site name" that is the article's own title (an ``application-name`` set per page)
+    # names the article, not the site; the site's declared ``og:site_name`` stays.
+    sites = _site_names(props, objects, canonical) - (
+        {html_byline.name_key(t) for t in (_title(ld.get("headline")), *meta_titles)}
+        - {html_byline.name_key(n) for n in props.get("og:site_name", [])})
     headline_el, headline = _headline(root, titles, sites)
     summary = next((s for s in (*props.get("og:description", []), *props.get("description", []),
                                 _text(ld.get("description")) if isinstance(
@@ -264,7 +287,9 @@ def read_meta(root: etree._Element) -> PageMeta:
     ])
     published = machine_date(ld.get("datePublished")) or _first_date(props, PUBLISHED_FIELDS)
     modified = machine_date(ld.get("dateModified")) or _first_date(props, MODIFIED_FIELDS)
-    if published is None:
+    if published is not None:
+        published = _printed_day(published, canonical)
+    else:
         stamped, stamped_modified = header.stamped_dates()
         written, written_modified = header.written_dates()
         published = (stamped or written or url_date(canonical)

@@ -352,12 +352,21 @@ def _location(located: etree._Element | None) -> tuple[str | None, str | None, l
     of those in the ``iso3166-1a3`` scheme."""
     if located is None:
         return None, None, []
+    name: etree._Element | None = None
+    concepts = [located]
+    for child in located:  # one pass: its name (the first) and its broader concepts
+        tag = child.tag
+        if tag == _BROADER:
+            concepts.append(child)
+        elif tag == _NAME and name is None:
+            name = child
     where: list[_PlaceRef] = []
     country: str | None = None
     national = False  # whether an iso3166-1a3 concept was met (its code may be unusable)
-    for concept in (located, *[c for c in located if c.tag == _BROADER]):
+    for concept in concepts:
         qcode = concept.get("qcode")
-        where.append((qcode or concept.get("uri"), text_of(_child(concept, _NAME))))
+        concept_name = name if concept is located else _child(concept, _NAME)
+        where.append((qcode or concept.get("uri"), text_of(concept_name)))
         if not national and qcode and qcode.startswith("iso3166-1a3:"):
             national, country = True, country_code(qcode[12:])
     return where[0][1], country, where

@@ -20,9 +20,10 @@ def index_children(parents: Iterable[etree._Element]) -> ChildIndex:
     index: ChildIndex = {}
     for parent in parents:
         for child in parent:
-            found = index.get(child.tag)
+            tag = child.tag  # lxml builds the "{ns}name" string anew at each read
+            found = index.get(tag)
             if found is None:
-                index[child.tag] = [child]
+                index[tag] = [child]
             else:
                 found.append(child)
     return index

@@ -145,6 +145,18 @@ def link_media(article: Article, url_for: Callable[[str], str]) -> Article:
     return dataclasses.replace(article, pictures=[_linked(p, url_for) for p in article.pictures])
 
 
+def own_copies(picture: Picture) -> Picture:
+    """``picture`` with only the renditions copied into the store, if it is a photo.
+
+    Package members (``type`` text, video...) keep their links: they are not copied.
+    """
+    if picture.type != "picture":
+        return picture
+    copies = [r for r in picture.renditions if is_media_key(r.href)]
+    return picture if copies == picture.renditions else dataclasses.replace(
+        picture, renditions=copies)
+
+
 def _linked(picture: Picture, url_for: Callable[[str], str]) -> Picture:
     renditions = [_resolved(r, url_for) for r in picture.renditions]
     return dataclasses.replace(picture, renditions=renditions)

@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 import yaml
 
 from ingest.model import Article, Picture
-from ingest.publish.media import link_media
+from ingest.publish.media import link_media, own_copies
 
 FORMAT_NAMES: tuple[str, ...] = ("rss", "atom", "jsonfeed", "ninjs", "newsml-g2")
 EmbargoPolicy = Literal["hold", "exclude"]
@@ -172,9 +172,13 @@ class Partner:
 
     def view(self, article: Article) -> Article:
         """The article as this partner may see it: unlicensed pictures removed, the
-        licensed ones' copies (``publish.media``) linked under the partner's base."""
-        pictures = [p for p in article.pictures if self.rights.picture_ok(p)]
-        if len(pictures) != len(article.pictures):
+        licensed ones' copies (``publish.media``) linked under the partner's base.
+
+        A photo rendition that was never copied is left out: its href is the provider's
+        (AFP's needs AFP's credentials), so it is not a link the partner can follow.
+        """
+        pictures = [own_copies(p) for p in article.pictures if self.rights.picture_ok(p)]
+        if pictures != article.pictures:
             article = dataclasses.replace(article, pictures=pictures)
         return link_media(article, self.media_url)
 

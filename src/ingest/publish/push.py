@@ -13,6 +13,10 @@ for longer than the partner's ``delivery.push.give_up_after`` (default 24h): the
 ``given_up``. Every attempt and its result is a row of the registry's push log
 (``ArticleRegistry.record_push_attempts``), stamped with the run's instant; an entry's
 last row says whether it is settled, so a rerun pushes only what is new or still failing.
+
+Entry ids (the ``X-Ingest-Entry`` header and the push log's key) are the feeds' own
+``tag:`` ids, minted by the same ``TagIds`` (``INGEST_TAG_AUTHORITY``): callers pass the
+settings' ``tag_ids`` so a partner sees one id per version whether it pulls or is pushed to.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import requests
 from ingest import jsonout
 from ingest.publish.feeds import kill_entries, partner_entries
 from ingest.publish.formats import Entry, clean_json
+from ingest.publish.formats.ids import DEFAULT_IDS, TagIds
 from ingest.publish.partners import Partner, PushTarget
 from ingest.registry.api import ArticleRegistry, Delivery, PushAttempt, PushState
 
@@ -173,14 +178,15 @@ class PushPlan:
     give_up: list[PushAttempt]
 
 
-def plan_pushes(registry: ArticleRegistry, partner: Partner, now: datetime) -> PushPlan:
+def plan_pushes(registry: ArticleRegistry, partner: Partner, now: datetime,
+                ids: TagIds = DEFAULT_IDS) -> PushPlan:
     """The partner's current items and push kills not settled in the push log.
 
     One still failing ``give_up_after`` its first attempt is given up instead of sent.
     """
     assert partner.push is not None
-    current, _ = partner_entries(registry, partner, now)
-    entries = [*current, *kill_entries(registry, partner, PUSH_FORMAT, now)]
+    current, _ = partner_entries(registry, partner, now, ids=ids)
+    entries = [*current, *kill_entries(registry, partner, PUSH_FORMAT, now, ids)]
     states = registry.push_states(partner.id, [e.id for e in entries])
     limit = partner.push.give_up_after
     due: list[Entry] = []
@@ -196,16 +202,17 @@ def plan_pushes(registry: ArticleRegistry, partner: Partner, now: datetime) -> P
     return PushPlan(due, states, give_up)
 
 
-def pending_pushes(registry: ArticleRegistry, partner: Partner, now: datetime) -> list[Entry]:
+def pending_pushes(registry: ArticleRegistry, partner: Partner, now: datetime,
+                   ids: TagIds = DEFAULT_IDS) -> list[Entry]:
     """What the next push run will send to ``partner``, oldest first."""
-    return plan_pushes(registry, partner, now).due
+    return plan_pushes(registry, partner, now, ids).due
 
 
 def push_partners(registry: ArticleRegistry, partners: Iterable[Partner], now: datetime,
-                  pusher: Pusher) -> dict[str, list[PushOutcome]]:
+                  pusher: Pusher, ids: TagIds = DEFAULT_IDS) -> dict[str, list[PushOutcome]]:
     """Push what is new or still failing to every partner with an endpoint, all partners in
     parallel; every attempt and give-up goes to the push log."""
-    plans = [(p, plan_pushes(registry, p, now)) for p in partners if p.push is not None]
+    plans = [(p, plan_pushes(registry, p, now, ids)) for p in partners if p.push is not None]
     futures = {p.id: (plan, pusher.submit(p, plan.due)) for p, plan in plans}
     results: dict[str, list[PushOutcome]] = {}
     for pid, (plan, future) in futures.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,9 +45,41 @@ class VersionRecord:
     received_at: datetime
 
 
-@dataclass(slots=True, frozen=True)
+class _Body:
+    """A version's article, or the registry's JSON text of it, decoded on first use: a
+    page of releases reads hundreds of rows and renders the few a partner gets."""
+
+    __slots__ = ("_article", "_record")
+
+    def __init__(self, article: Article | None, record: str | None) -> None:
+        if article is None and record is None:
+            raise TypeError("a VersionRow needs its article or the article's record")
+        self._article, self._record = article, record
+
+    def article(self) -> Article:
+        if self._article is None:
+            self._article = Article.from_record(json.loads(self._record or ""))
+            self._record = None
+        return self._article
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Body) and self.article() == other.article()
+
+    __hash__ = None  # type: ignore[assignment]  # as Article's: unhashable
+
+    def __repr__(self) -> str:
+        return repr(self.article())
+
+
+@dataclass(slots=True, frozen=True, init=False)
 class VersionRow:
-    """One stored version of a story, as the publishers need it."""
+    """One stored version of a story, as the publishers need it.
+
+    ``article`` is decoded from the stored record when first read. ``language``,
+    ``provider``, ``country`` and ``products`` are the article's own, as the registry keeps
+    them in columns beside the record: enough to rule a version out of a contract without
+    decoding it (``ingest.api.view``). Built from an ``article`` they are read off it.
+    """
 
     uri: str
     version: int
@@ -57,8 +90,37 @@ class VersionRow:
     received_at: datetime
     raw_key: str | None
     published_key: str | None
-    article: Article
-    pending: bool = False  # still to be written to articles/ (once its embargo is over)
+    pending: bool  # still to be written to articles/ (once its embargo is over)
+    language: str | None
+    provider: str | None
+    country: str | None
+    products: tuple[str, ...]
+    _body: _Body
+
+    def __init__(
+        self, uri: str, version: int, status: str, content_hash: str,
+        version_created: datetime | None, embargoed_until: datetime | None,
+        received_at: datetime, raw_key: str | None, published_key: str | None,
+        article: Article | None = None, pending: bool = False, *, record: str | None = None,
+        language: str | None = None, provider: str | None = None, country: str | None = None,
+        products: Sequence[str] = (),
+    ) -> None:
+        if article is not None:
+            language, provider, country = article.language, article.provider, article.country
+            products = article.products
+        values = {
+            "uri": uri, "version": version, "status": status, "content_hash": content_hash,
+            "version_created": version_created, "embargoed_until": embargoed_until,
+            "received_at": received_at, "raw_key": raw_key, "published_key": published_key,
+            "pending": pending, "language": language, "provider": provider,
+            "country": country, "products": tuple(products), "_body": _Body(article, record),
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def article(self) -> Article:
+        return self._body.article()
 
 
 @dataclass(slots=True, frozen=True)
@@ -281,6 +343,15 @@ class ArticleRegistry(Protocol):
 
         A version is released when it is noted written (``mark_written``); positions
         are given in commit order, so nothing is ever inserted behind a reader."""
+        ...
+
+    def screened_releases(
+        self, after: int, upto: int, *, languages: Sequence[str] | None, limit: int
+    ) -> list[tuple[int, str]]:
+        """``(seq, uri)`` of the first ``limit`` releases in positions ``(after, upto]``,
+        in order, that are kills or whose version's language may be one of ``languages``
+        (lower-case ASCII codes; its primary subtag, case-folded, as partner filters read
+        it; None: any). A superset: every release such a filter takes is among them."""
         ...
 
     def story_releases(

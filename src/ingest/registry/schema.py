@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -242,4 +243,14 @@ media_refs = Table(
     Column("uri", String(512), nullable=False),
     Column("version", Integer, nullable=False),
     PrimaryKeyConstraint("media_key", "uri", "version", name="pk_media_refs"),
+)
+
+# Request budgets shared by every worker (``sources.budget.RegistryBudget``): a token
+# bucket per name, ``stamp`` in the database's own clock (seconds since the epoch).
+request_budgets = Table(
+    "request_budgets",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("stamp", Float, nullable=False),
 )

@@ -93,7 +93,12 @@ _VERSION_COLUMNS = (
     t.versions.c.raw_key,
     t.versions.c.published_key,
     t.versions.c.pending,
-    # as text, parsed by _version_row: a feed page's rows nobody reads are never parsed
+    t.versions.c.language,
+    t.versions.c.provider,
+    t.versions.c.country,
+    t.versions.c.products,
+    # as text, parsed when a VersionRow's article is first read: a feed page's rows
+    # nobody reads are never parsed
     cast(t.versions.c.record, Text).label("record"),
 )
 
@@ -667,6 +672,29 @@ class SQLRegistry(PushLog, MediaRefs):
         chosen = select(t.releases).where(r.seq > after).order_by(r.seq).limit(limit)
         return [_release(row) for row in self._rows(self._releases(chosen))]
 
+    def screened_releases(
+        self, after: int, upto: int, *, languages: Sequence[str] | None, limit: int
+    ) -> list[tuple[int, str]]:
+        """Releases by primary key; ``lower()`` folds as ``casefold`` does only in ASCII,
+        so a language with anything but ASCII letters, digits and ``-`` always passes."""
+        r, v = t.releases.c, t.versions.c
+        stmt = (
+            select(r.seq, r.uri)
+            .select_from(t.releases)
+            .join(t.versions, and_(v.uri == r.uri, v.version == r.version))
+            .where(r.seq > after, r.seq <= upto)
+            .order_by(r.seq)
+            .limit(limit)
+        )
+        if languages is not None:
+            folded = func.lower(v.language)
+            stmt = stmt.where(or_(
+                v.status == CANCELED, folded.in_(list(languages)),
+                *(folded.like(f"{language}-%") for language in languages),
+                v.language.regexp_match("[^A-Za-z0-9-]"),
+            ))
+        return [(int(seq), str(uri)) for seq, uri in self._rows(stmt)]
+
     def story_releases(
         self, uris: Sequence[str], *, upto: int | None = None
     ) -> dict[str, list[Release]]:
@@ -676,9 +704,9 @@ class SQLRegistry(PushLog, MediaRefs):
         chosen = select(t.releases).where(t.releases.c.uri.in_(sorted(set(uris))))
         if upto is not None:
             chosen = chosen.where(t.releases.c.seq <= upto)
-        rows = self._rows(self._releases(chosen))
-        for row in rows:
-            out.setdefault(row.uri, []).append(_release(row))
+        for row in self._rows(self._releases(chosen)):
+            release = _release(row)
+            out.setdefault(release.row.uri, []).append(release)
         return out
 
     def last_release(self) -> int:
@@ -782,24 +810,22 @@ def _advance_story(
     story["updated_at"] = at
 
 
-def _version_row(row: Row[Any]) -> VersionRow:
+def _version_row(row: Row[Any], start: int = 0) -> VersionRow:
+    """The ``_VERSION_COLUMNS`` of ``row`` from ``start`` on, read by position: a page of
+    the partner API reads hundreds of rows, and a Row's attributes are each a lookup."""
+    (uri, version, status, content_hash, version_created, embargoed_until, received_at,
+     raw_key, published_key, pending, language, provider, country, products,
+     record) = row[start:start + len(_VERSION_COLUMNS)]
     return VersionRow(
-        uri=row.uri,
-        version=row.version,
-        status=row.status,
-        content_hash=row.content_hash,
-        version_created=row.version_created,
-        embargoed_until=row.embargoed_until,
-        received_at=row.received_at,
-        raw_key=row.raw_key,
-        published_key=row.published_key,
-        article=Article.from_record(json.loads(row.record)),
-        pending=row.pending,
+        uri, version, status, content_hash, version_created, embargoed_until, received_at,
+        raw_key, published_key, pending=pending, record=record, language=language,
+        provider=provider, country=country, products=products,
     )
 
 
 def _release(row: Row[Any]) -> Release:
-    return Release(seq=int(row.seq), released_at=row.released_at, row=_version_row(row))
+    """A row of ``SQLRegistry._releases``: the release's seq and time, then its version."""
+    return Release(seq=int(row[0]), released_at=row[1], row=_version_row(row, 2))
 
 
 def open_registry(url: str) -> SQLRegistry:

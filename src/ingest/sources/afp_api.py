@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 import requests
 
 from ingest.sources.base import RawItem
+from ingest.sources.budget import RequestBudget
 from ingest.sources.retry import (
     RETRYABLE_STATUS,
     BudgetExhausted,
@@ -220,6 +221,7 @@ class AFPAPIClient:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
+        budget: RequestBudget | None = None,
     ) -> None:
         self.config = config
         self._session = session or requests.Session()
@@ -228,7 +230,8 @@ class AFPAPIClient:
         self._clock = clock
         self._wall_clock = wall_clock  # only to read Retry-After given as an HTTP date
         self._rng = rng or random.Random()
-        self._bucket = TokenBucket(config.budget, 3600.0, clock=clock)
+        # The budget every worker shares (``Runtime.afp_budget``), else this client's own.
+        self._bucket = budget or TokenBucket(config.budget, 3600.0, clock=clock)
         self._token: _Token | None = None
         self.requests_sent = 0
 

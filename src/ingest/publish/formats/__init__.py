@@ -14,8 +14,19 @@ The kill marker, for partners to match on in every format:
 * JSON Feed: the tag ``kill``, ``"_ingest": {"status": "kill"}`` and the same title prefix.
 
 A kill's body, in every format, starts with a notice naming the withdrawn story's uri (so
-an Atom kill entry has the ``content`` RFC 4287 asks of it), and a kill links no pictures:
-nothing in it invites use of what was withdrawn.
+an Atom kill entry has the ``content`` RFC 4287 asks of it).
+
+A kill of a story with pictures drops them all (decided for issue 15): no Atom enclosure,
+no Media RSS ``media:content``, no JSON Feed attachment, no ninjs association, no
+NewsML-G2 ``link``, no picture credit. A kill withdraws the story *and what came with
+it*; linking a picture from the kill would invite a partner to fetch, cache or re-use
+it. Partners that already hold the pictures find them through the story's uri, which the
+notice names. (The picture copies in the object store are not deleted here.)
+
+What formatters write is valid by the W3C Feed Validator's rules as well as by each
+format's own: links are absolute ASCII URIs (``web_uri``), languages are BCP 47 tags
+with an ISO 639-1 primary subtag (``language_tag``), media types are ``type/subtype``
+(``media_type``) and sizes, widths and heights positive (``positive``), else left out.
 
 Corrections carry ``correction`` the same way (category, ``ingest:status``, tag) plus the
 editor's note (``ingest:edNote`` / ``_ingest.ed_note`` / ``edNote``).
@@ -31,6 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -210,3 +222,61 @@ def xml_bytes(root: etree._Element) -> bytes:
 def num(value: int | None) -> str | None:
     """An optional number as an XML attribute value."""
     return None if value is None else str(value)
+
+
+# ISO 639-1, the two-letter language codes (all 184, as CLDR lists them): a language tag's
+# primary subtag must be one for feed readers to accept it (RSS ``language``, BCP 47)
+_ISO_639_1_CODES = """
+aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da
+de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy
+hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg
+li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or
+os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg sh si sk sl sm sn so sq sr ss st su sv sw
+ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+"""
+ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2}(?:-[A-Za-z0-9]{1,8})*")  # BCP 47's shape
+_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_MEDIA_TYPE = re.compile(  # RFC 2045 5.1: type "/" subtype *(";" parameter)
+    rf"{_TCHARS}/{_TCHARS}(?:\s*;\s*{_TCHARS}=(?:{_TCHARS}|\"[^\"\\]*\"))*")
+_URI_SAFE = "-._~:/?#@!$&'()*+,;=%"  # RFC 3986 reserved and unreserved, and escapes
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def language_tag(tag: str | None) -> str | None:
+    """``tag`` as a BCP 47 tag (``en_US`` becomes ``en-US``) whose primary subtag is an
+    ISO 639-1 code, or None: RSS, JSON Feed and NewsML-G2 then say nothing of language."""
+    candidate = (tag or "").strip().replace("_", "-")
+    if not _LANGUAGE_TAG.fullmatch(candidate) or candidate[:2].lower() not in ISO_639_1:
+        return None
+    return candidate
+
+
+def web_uri(value: str | None) -> str | None:
+    """An http(s) URL as an absolute ASCII URI (RFC 3987 3.1: other characters
+    percent-encoded as UTF-8, the host in IDNA), or None when it is no such URL."""
+    try:
+        parts = urlsplit((value or "").strip())
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+        port = parts.port
+    except (UnicodeError, ValueError):
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not host:
+        return None
+    netloc = host + (f":{port}" if port is not None else "")  # user info is never kept
+
+    def escape(piece: str) -> str:
+        return quote(_STRAY_PERCENT.sub("%25", piece), safe=_URI_SAFE)
+
+    return urlunsplit((parts.scheme.lower(), netloc, escape(parts.path), escape(parts.query),
+                       escape(parts.fragment)))
+
+
+def media_type(value: str | None) -> str | None:
+    """``value`` when it is an RFC 2045 ``type/subtype[; parameter=value]``, else None."""
+    return value if value and _MEDIA_TYPE.fullmatch(value) else None
+
+
+def positive(value: int | None) -> str | None:
+    """A size, width or height as an attribute value, when it is a positive number."""
+    return str(value) if value is not None and value > 0 else None

@@ -21,8 +21,10 @@ from ingest.publish.formats import (
     FeedFormat,
     FeedMeta,
     best_rendition,
+    media_type,
     num,
     sub,
+    web_uri,
     xml_bytes,
 )
 
@@ -60,8 +62,8 @@ def _entry(node: etree._Element, entry: Entry) -> None:
     sub(node, f"{A}published", iso(entry.published))
     if a.byline:
         sub(sub(node, f"{A}author"), f"{A}name", a.byline)
-    if a.canonical_url:
-        sub(node, f"{A}link", rel="alternate", href=a.canonical_url, type="text/html")
+    if link := web_uri(a.canonical_url):
+        sub(node, f"{A}link", rel="alternate", href=link, type="text/html")
     sub(node, f"{A}category", term=entry.status, scheme=STATUS_SCHEME)
     for term, label in entry.categories:
         sub(node, f"{A}category", term=term, label=label)
@@ -75,10 +77,13 @@ def _entry(node: etree._Element, entry: Entry) -> None:
         sub(node, f"{A}content", entry.summary or entry.title, type="text")
     for picture in a.pictures:
         rendition = best_rendition(picture)
-        if rendition is not None:
-            sub(node, f"{A}link", rel="enclosure", href=rendition.href,
-                type=rendition.content_type, length=num(rendition.size_in_bytes),
-                title=picture.caption)
+        href = web_uri(rendition.href) if rendition else None
+        if rendition is not None and href is not None:
+            size = rendition.size_in_bytes
+            sub(node, f"{A}link", rel="enclosure", href=href,
+                type=media_type(rendition.content_type),
+                length=num(size) if size is not None and size >= 0 else None,
+                title=picture.caption or None)
     sub(node, f"{{{INGEST_NS}}}status", entry.status)
     sub(node, f"{{{INGEST_NS}}}version", str(a.version))
     if a.ed_note:

@@ -8,7 +8,15 @@ from typing import Any
 
 from ingest.jsonout import dumps
 from ingest.model import iso
-from ingest.publish.formats import Entry, FeedFormat, FeedMeta, best_rendition
+from ingest.publish.formats import (
+    Entry,
+    FeedFormat,
+    FeedMeta,
+    best_rendition,
+    language_tag,
+    media_type,
+    web_uri,
+)
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -36,16 +44,17 @@ def _item(entry: Entry) -> dict[str, Any]:
         "date_modified": iso(entry.updated),
         "tags": [entry.status, *(term for term, _ in entry.categories)],
     }
-    if a.canonical_url:
-        item["url"] = a.canonical_url
+    if url := web_uri(a.canonical_url):
+        item["url"] = url
     if entry.summary:
         item["summary"] = entry.summary
     if a.byline:
         item["authors"] = [{"name": a.byline}]
-    if a.language:
-        item["language"] = a.language
-    attachments = [_attachment(p.caption, r.href, r.content_type, r.size_in_bytes)
-                   for p in a.pictures if (r := best_rendition(p)) is not None]
+    if language := language_tag(a.language):
+        item["language"] = language
+    attachments = [_attachment(p.caption, url, r.content_type, r.size_in_bytes)
+                   for p in a.pictures if (r := best_rendition(p)) is not None
+                   and (url := web_uri(r.href)) is not None]
     if attachments:
         item["attachments"] = attachments
     item["_ingest"] = {
@@ -62,10 +71,10 @@ def _item(entry: Entry) -> dict[str, Any]:
 
 def _attachment(title: str | None, url: str, mime: str | None, size: int | None
                 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"url": url, "mime_type": mime or "application/octet-stream"}
+    out: dict[str, Any] = {"url": url, "mime_type": media_type(mime) or "application/octet-stream"}
     if title:
         out["title"] = title
-    if size is not None:
+    if size is not None and size >= 0:
         out["size_in_bytes"] = size
     return out
 

@@ -22,6 +22,7 @@ from ingest.publish.formats import (
     FeedFormat,
     FeedMeta,
     best_rendition,
+    language_tag,
     num,
     sub,
     xml_bytes,
@@ -35,7 +36,6 @@ N = f"{{{G2}}}"
 _STANDARD = {"standard": "NewsML-G2", "standardversion": "2.35", "conformance": "power"}
 _QCODE = re.compile(r"[^\s:]+:\S+")  # the XSD's QCodeType pattern
 _BREAKS = re.compile(r"[\t\n\r]")  # XSD's \s, bar the space
-_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")  # xs:language (BCP 47 shape)
 
 
 def render(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
@@ -67,7 +67,7 @@ def _empty_package(item: etree._Element, meta: FeedMeta) -> None:
 def _news_item(item: etree._Element, entry: Entry) -> None:
     a = entry.article
     item.attrib.update({"guid": a.uri, "version": str(a.version), **_STANDARD})
-    if language := _language(a.language):
+    if language := language_tag(a.language):
         item.set(XML_LANG, language)
     sub(item, f"{N}catalogRef", href=CATALOG)
     if a.copyright_holder or a.copyright_notice or a.usage_terms:
@@ -117,7 +117,7 @@ def _content_meta(meta: etree._Element, entry: Entry) -> None:
         _party(meta, "located", place)
     for source in a.info_sources:
         _party(meta, "infoSource", source)
-    if language := _language(a.language):
+    if language := language_tag(a.language):
         sub(meta, f"{N}language", tag=language)
     for genre in a.genres:
         _concept(meta, "genre", genre)
@@ -157,12 +157,6 @@ def _flat(text: str) -> str:
     """``text`` on one line: names, literals and keywords are ``g2normalizedString``s,
     whose pattern ``[\\S ]*`` admits no tab, line feed or carriage return."""
     return _BREAKS.sub(" ", text)
-
-
-def _language(tag: str | None) -> str | None:
-    """``tag`` as the XSD's ``xs:language`` (``en_US`` becomes ``en-US``), or None."""
-    candidate = (tag or "").strip().replace("_", "-")
-    return candidate if _LANGUAGE.fullmatch(candidate) else None
 
 
 def _xhtml(parent: etree._Element, fragment: str) -> None:

@@ -16,8 +16,11 @@ from ingest.publish.formats import (
     FeedFormat,
     FeedMeta,
     best_rendition,
-    num,
+    language_tag,
+    media_type,
+    positive,
     sub,
+    web_uri,
     xml_bytes,
 )
 
@@ -47,8 +50,8 @@ def render(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
 def _item(item: etree._Element, entry: Entry) -> None:
     a = entry.article
     sub(item, "title", entry.title)
-    if a.canonical_url:
-        sub(item, "link", a.canonical_url)
+    if link := web_uri(a.canonical_url):
+        sub(item, "link", link)
     sub(item, "guid", entry.id, isPermaLink="false")
     sub(item, "pubDate", format_datetime(entry.updated, usegmt=True))
     # RSS readers render <description> as HTML: plain text must be escaped once for HTML
@@ -60,8 +63,8 @@ def _item(item: etree._Element, entry: Entry) -> None:
         sub(item, f"{{{DC}}}creator", a.byline)
     if a.copyright_notice:
         sub(item, f"{{{DC}}}rights", a.copyright_notice)
-    if a.language:
-        sub(item, f"{{{DC}}}language", a.language)
+    if language := language_tag(a.language):
+        sub(item, f"{{{DC}}}language", language)
     sub(item, "category", entry.status, domain=STATUS_SCHEME)
     for term, _label in entry.categories:
         sub(item, "category", term)
@@ -76,12 +79,13 @@ def _item(item: etree._Element, entry: Entry) -> None:
         sub(item, f"{{{INGEST_NS}}}credit", credit)
     for picture in a.pictures:
         rendition = best_rendition(picture)
-        if rendition is None:
+        url = web_uri(rendition.href) if rendition else None
+        if rendition is None or url is None:
             continue
-        media = sub(item, f"{{{MEDIA}}}content", url=rendition.href, medium="image",
-                    type=rendition.content_type,
-                    width=num(rendition.width), height=num(rendition.height),
-                    fileSize=num(rendition.size_in_bytes))
+        media = sub(item, f"{{{MEDIA}}}content", url=url, medium="image",
+                    type=media_type(rendition.content_type),
+                    width=positive(rendition.width), height=positive(rendition.height),
+                    fileSize=positive(rendition.size_in_bytes))
         if picture.caption:
             sub(media, f"{{{MEDIA}}}description", picture.caption)
         if picture.credit or picture.by:
