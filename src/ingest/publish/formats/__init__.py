@@ -67,7 +67,22 @@ def clean_text(value: str) -> str:
 
 
 def clean_json(value: Any) -> Any:
-    """A JSON-like value with every string cleaned; model objects inside are cleaned too."""
+    """A JSON-like value with every string cleaned; model objects inside are cleaned too.
+
+    Every partner's item passes here (the pull API renders 100 a page), so the exact types
+    are dispatched first; subclasses (lxml's string results) take the general path.
+    """
+    kind = type(value)
+    if kind is str:
+        return _CONTROL.sub("", value) if _CONTROL.search(value) else value
+    if value is None or kind is int or kind is bool:
+        return value
+    if kind is list:
+        return [clean_json(v) for v in value]
+    if kind in _FIELDS:
+        return _clean_model(value)
+    if kind is dict:
+        return {k: clean_json(v) for k, v in value.items()}
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
