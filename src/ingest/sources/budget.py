@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ingest.registry.engine import transact, writer
 from ingest.registry.schema import request_budgets
-from ingest.sources.retry import BudgetExhausted
+from ingest.sources.retry import BudgetExhausted, check_budget
 
 
 class RequestBudget(Protocol):
@@ -60,16 +60,11 @@ def _spent(name: str, capacity: int, period: float) -> BudgetExhausted:
     )
 
 
-def _check(capacity: int, period: float) -> None:
-    if capacity < 1 or period <= 0:
-        raise ValueError("a request budget needs capacity >= 1 and a positive period")
-
-
 class RedisBudget:
     """A bucket in Redis under ``ingest:budget:<name>``."""
 
     def __init__(self, url: str, name: str, capacity: int, period: float = 3600.0) -> None:
-        _check(capacity, period)
+        check_budget(capacity, period)
         self.name, self.capacity, self.period = name, capacity, period
         self._client = redis.Redis.from_url(url)
         self._take = self._client.register_script(_TAKE)
@@ -87,7 +82,7 @@ class RegistryBudget:
     """A bucket in the registry's ``request_budgets`` table."""
 
     def __init__(self, engine: Engine, name: str, capacity: int, period: float = 3600.0) -> None:
-        _check(capacity, period)
+        check_budget(capacity, period)
         self.name, self.capacity, self.period = name, capacity, period
         self._engine = writer(engine)
 

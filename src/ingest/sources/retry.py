@@ -61,6 +61,12 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+def check_budget(capacity: int, period: float) -> None:
+    """Refuse a budget that could never allow a request: what every bucket checks first."""
+    if capacity < 1 or period <= 0:
+        raise ValueError("a request budget needs capacity >= 1 and a positive period")
+
+
 class TokenBucket:
     """At most ``capacity`` requests per ``period`` seconds, refilled continuously.
 
@@ -72,8 +78,7 @@ class TokenBucket:
         self, capacity: int, period: float = 3600.0, *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if capacity < 1 or period <= 0:
-            raise ValueError("a request budget needs capacity >= 1 and a positive period")
+        check_budget(capacity, period)
         self.capacity = capacity
         self.period = period
         self._clock = clock
