@@ -332,6 +332,9 @@ def main() -> None:
           f"load average {load:.1f} on {os.cpu_count()} CPUs")
     results = [run(size, args.registry, args.requests, args.clients) for size in args.sizes]
     print("\n".join(table(results)))
+    print("load average at the end {:.1f} / {:.1f} / {:.1f} (1, 5, 15 min); past the CPU "
+          "count, wall times are inflated and server CPU a call is the figure to compare"
+          .format(*os.getloadavg()))
     largest = max(results, key=lambda r: r.size)
     worst = max(p99 for name, (_, p99, _) in largest.latency.items() if name.startswith("feed"))
     print(f"target: feed p99 < 50 ms at {largest.size:,} stories: {worst:.1f} ms")

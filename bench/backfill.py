@@ -1,15 +1,17 @@
 """Archive backfill throughput and memory, from disk and through S3, beside the I/O floor.
 
-    .venv/bin/python bench/backfill.py 10000 [--concurrency 8]
+    .venv/bin/python bench/backfill.py 10000 [--concurrency 8] [--databases sqlite,postgres]
 
 Generates N NewsML-G2 items (one template, varied ids), puts them in a folder and in a
-local S3 server (moto, over HTTP), and runs the backfill (SQLite registry, publish on, so
-article objects are written) from each into a store of the same kind. The floor beside it
+local S3 server (moto, over HTTP), and runs the backfill (publish on, so article objects
+are written) from each into a store of the same kind, on each registry database: SQLite in
+the run's home, and PostgreSQL (``--postgres URL``, a fresh schema per run). The floor beside it
 reads the same N raw objects and writes as many article objects as the backfill wrote
 under ``articles/`` (each story's version and its ``latest.json``), article-sized, with
 plain file I/O or boto3 at the same concurrency, without parsing. The backfill's own
 copies of the raw bytes (``raw/``) are not in the floor: keeping them is the backfill's
-cost. Each run is its own process, so its peak RSS (``VmHWM``) is its own.
+cost. Each run is its own process; its peak memory is the highest sum of its own PSS and
+its parser processes' (sampled every 20 ms), beside the load average when it ended.
 
 ``--sources disk`` (or ``s3``) runs one side only.
 """
@@ -20,13 +22,15 @@ import argparse
 import json
 import logging
 import os
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,6 +73,7 @@ TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 """
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 BUCKET = "bench-archive"
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def generate(root: Path, count: int) -> None:
@@ -93,7 +98,7 @@ def upload(root: Path, concurrency: int) -> None:
         list(pool.map(put, paths))
 
 
-def run_backfill(kind: str, work: Path, concurrency: int) -> dict[str, float]:
+def run_backfill(kind: str, work: Path, concurrency: int, registry: str) -> dict[str, float]:
     from ingest.backfill import BackfillRequest, ChunkOptions
     from ingest.backfill import run_backfill as backfill
     from ingest.config import Settings
@@ -101,16 +106,18 @@ def run_backfill(kind: str, work: Path, concurrency: int) -> dict[str, float]:
 
     partners = work / "partners.yaml"
     partners.write_text("partners: []\n", encoding="utf-8")
-    store = (work / "out-disk").as_uri() if kind == "disk" else f"s3://{BUCKET}-out/"
+    name = f"{kind}-{'sqlite' if registry == 'sqlite' else 'postgres'}"
+    store = (work / f"out-{name}").as_uri() if kind == "disk" else f"s3://{BUCKET}-{name}/"
     if kind == "s3":
         from ingest.publish.objectstore import make_s3_client
 
-        make_s3_client().create_bucket(Bucket=f"{BUCKET}-out")
+        make_s3_client().create_bucket(Bucket=f"{BUCKET}-{name}")
     source = (work / "archive").as_uri() if kind == "disk" else f"s3://{BUCKET}/"
-    rt = Runtime(Settings.from_env({
-        "INGEST_HOME": str(work / f"home-{kind}"), "INGEST_STORE_URL": store,
-        "INGEST_PARTNERS_FILE": str(partners),
-    }))
+    env = {"INGEST_HOME": str(work / f"home-{name}"), "INGEST_STORE_URL": store,
+           "INGEST_PARTNERS_FILE": str(partners)}
+    if registry != "sqlite":
+        env["INGEST_REGISTRY_URL"] = registry
+    rt = Runtime(Settings.from_env(env))
     rt.registry.upgrade()
     start = time.perf_counter()
     result = backfill(rt, BackfillRequest(source, chunk_size=1000, publish=True), now=NOW,
@@ -169,35 +176,75 @@ def _shares(objects: int, writes: int) -> Callable[[int], int]:
     return lambda i: writes * (i + 1) // objects - writes * i // objects
 
 
-def peak_mb() -> float:
-    """This process's own peak RSS.
+class TreePeak:
+    """The highest memory of this process and its descendants together, sampled: the sum
+    of their PSS (a page forked workers share with the parent is counted once, split).
 
-    Linux keeps ``ru_maxrss`` across ``execve``, so a child forked from this bench (whose
-    moto server holds every object) would report the parent's size: read ``VmHWM``.
+    ``VmHWM`` alone would miss the parser processes, ``ru_maxrss`` of children gives the
+    largest one, and a sum of RSS counts every shared page once per process. Linux only.
     """
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def __init__(self, every: float = 0.02) -> None:
+        self.peak_kb, self._every = 0, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self._every):
+            self.peak_kb = max(self.peak_kb, sum(map(_pss_kb, _tree(os.getpid()))))
+
+
+def _tree(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def child(args: argparse.Namespace) -> None:
     work = Path(args.work)
     what, kind = args.child.split(":")
+    peak = TreePeak()
     if what == "backfill":
-        numbers = run_backfill(kind, work, args.concurrency)
+        numbers = run_backfill(kind, work, args.concurrency, args.registry)
     else:
         numbers = run_floor(kind, work, args.concurrency, args.writes)
-    numbers["peak_mb"] = peak_mb()
+    numbers["peak_mb"] = peak.stop()
+    numbers["load"] = os.getloadavg()[0]
     print(json.dumps(numbers))
 
 
-def run_child(name: str, args: argparse.Namespace, work: str, writes: int = 0) -> dict[str, float]:
+def run_child(
+    name: str, args: argparse.Namespace, work: str, writes: int = 0, registry: str = "sqlite"
+) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, str(args.n), "--concurrency", str(args.concurrency),
-         "--child", name, "--work", work, "--writes", str(writes)],
+         "--child", name, "--work", work, "--writes", str(writes), "--registry", registry],
         check=True, capture_output=True, text=True,
     ).stdout
     numbers: dict[str, float] = json.loads(out.strip().splitlines()[-1])
@@ -209,6 +256,10 @@ def main() -> None:
     parser.add_argument("n", type=int)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--sources", default="disk,s3", help="disk, s3 or both (disk,s3)")
+    parser.add_argument("--databases", default="sqlite,postgres",
+                        help="sqlite, postgres or both (sqlite,postgres)")
+    parser.add_argument("--postgres", default=POSTGRES, help="server for the postgres runs")
+    parser.add_argument("--registry", default="sqlite", help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--writes", type=int, default=0, help=argparse.SUPPRESS)
@@ -226,6 +277,7 @@ def main() -> None:
                        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "us-east-1"})
     kinds = [k for k in ("disk", "s3") if k in args.sources.split(",")]
+    databases = [d for d in ("sqlite", "postgres") if d in args.databases.split(",")]
     rows = {}
     with tempfile.TemporaryDirectory(prefix="bench-backfill-") as tmp:
         work = Path(tmp)
@@ -233,17 +285,47 @@ def main() -> None:
         if "s3" in kinds:
             upload(work / "archive", args.concurrency)
         for kind in kinds:
-            run = rows[f"backfill:{kind}"] = run_child(f"backfill:{kind}", args, tmp)
-            rows[f"floor:{kind}"] = run_child(f"floor:{kind}", args, tmp, int(run["writes"]))
+            for database in databases:
+                with registry_url(database, args.postgres) as url:
+                    rows[f"{kind}:{database}"] = run_child(f"backfill:{kind}", args, tmp,
+                                                           registry=url)
+            writes = int(rows[f"{kind}:{databases[0]}"]["writes"])
+            rows[f"floor:{kind}"] = run_child(f"floor:{kind}", args, tmp, writes)
     server.stop()
-    print(f"N={args.n} concurrency={args.concurrency} (moto S3 server in this process)")
-    print(f"{'from':<6}{'backfill items/s':>18}{'peak MB':>10}{'article writes':>16}"
-          f"{'floor items/s':>15}{'floor MB':>10}{'ratio':>8}")
+    print(f"N={args.n} concurrency={args.concurrency} parser processes={os.cpu_count()} "
+          "(moto S3 server in this process; load: 1-minute load average at the run's end)")
+    print(f"{'from':<6}{'registry':<10}{'items/s':>9}{'peak MB':>9}{'articles':>10}{'load':>6}"
+          f"{'floor items/s':>15}{'floor MB':>10}{'load':>6}{'ratio':>7}")
     for kind in kinds:
-        run, floor = rows[f"backfill:{kind}"], rows[f"floor:{kind}"]
-        rate, floor_rate = run["items"] / run["seconds"], floor["items"] / floor["seconds"]
-        print(f"{kind:<6}{rate:>18.1f}{run['peak_mb']:>10.0f}{run['writes']:>16.0f}"
-              f"{floor_rate:>15.1f}{floor['peak_mb']:>10.0f}{rate / floor_rate:>8.2f}")
+        floor = rows[f"floor:{kind}"]
+        floor_rate = floor["items"] / floor["seconds"]
+        for database in databases:
+            run = rows[f"{kind}:{database}"]
+            rate = run["items"] / run["seconds"]
+            print(f"{kind:<6}{database:<10}{rate:>9.1f}{run['peak_mb']:>9.0f}"
+                  f"{run['writes']:>10.0f}{run['load']:>6.1f}{floor_rate:>15.1f}"
+                  f"{floor['peak_mb']:>10.0f}{floor['load']:>6.1f}{rate / floor_rate:>7.2f}")
+
+
+@contextmanager
+def registry_url(database: str, server: str) -> Iterator[str]:
+    """``sqlite`` (the run's home), or a fresh schema on ``server``, dropped afterwards."""
+    if database == "sqlite":
+        yield "sqlite"
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -1,18 +1,30 @@
-"""AFP wire copy in: the drop folder (or S3 prefix) and, when configured, AFP API Core."""
+"""AFP wire copy in: the drop folder (or S3 prefix) and, when configured, AFP API Core.
+
+Runs when a wire event arrives (``ingest.triggers``) or every 10 minutes, whichever first.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import (
+    AssetOrTimeSchedule,
+    DeltaDataIntervalTimetable,
+    dag,
+    get_current_context,
+    task,
+)
 
 from ingest.alerts import IdleSourcesNotifier
 from ingest.dag_defaults import ARTICLES, task_defaults
+from ingest.triggers.watchers import wire_events
 
 DOC = """
 ### afp_ingest
-Every 10 minutes, for the data interval of the run:
+When the `wire_events` Asset is updated (a settled file in the drop folder, its bucket's
+notification, or new AFP API documents: `ingest.triggers`, run by the triggerer), and
+every 10 minutes as the safety net, for the data interval of the run:
 1. lists new files in the drop folder (`INGEST_DROP_URL`, `file://` or `s3://`), in chunks;
 2. ingests each chunk (raw bytes stored first, then parsed, validated and recorded);
 3. pulls the AFP API Core window (pool `afp_api`), when `afp_default` or `INGEST_AFP_*` is set;
@@ -29,7 +41,8 @@ SCHEDULE = timedelta(minutes=10)
 
 
 @dag(
-    schedule=SCHEDULE,
+    schedule=AssetOrTimeSchedule(
+        timetable=DeltaDataIntervalTimetable(SCHEDULE), assets=[wire_events()]),
     start_date=datetime(2026, 11, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
@@ -47,10 +60,11 @@ def afp_ingest() -> None:
 
     @task
     def list_drop_chunks(chunk_size: int = 200) -> list[list[list[str]]]:
-        from ingest.airflow_support import run_time, runtime
+        from ingest.airflow_support import runtime
         from ingest.pipeline import list_drop_chunks
+        from ingest.triggers.watchers import listing_time
 
-        return list_drop_chunks(runtime(), now=run_time(get_current_context()),
+        return list_drop_chunks(runtime(), now=listing_time(get_current_context()),
                                 chunk_size=chunk_size)
 
     @task(map_index_template="{{ task.op_kwargs['files'][0][0] }}")
@@ -81,7 +95,11 @@ def afp_ingest() -> None:
         for report in [*reports, api_report]:
             total.merge(IngestReport.from_dict(report))
         log_summary(total)
-        return total.to_dict()
+        summary = total.to_dict()
+        # What the run recorded, on the Asset event partner_feeds starts from (its ``extra``).
+        get_current_context()["outlet_events"][ARTICLES].extra = {
+            "raw_new": summary["raw_new"], "versions": summary["results"]}
+        return summary
 
     ready = prepare()
     chunks = list_drop_chunks()

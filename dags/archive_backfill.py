@@ -15,8 +15,9 @@ Triggered by hand with Params (no schedule). Loads a past archive through the li
 1. `plan` lists the source **once** into a manifest beside the run in the object store
    (`backfill/<id>/manifest/00000.jsonl`, `chunk_size` objects per file; only chunk ranges
    go through XCom, at most `[core] max_map_length` of them: chunks are grouped if needed);
-2. `load_chunks` (one mapped task per range) reads objects ahead on a small thread pool and
-   ingests them in order, saving a checkpoint in the registry every 50 objects;
+2. `load_chunks` (one mapped task per range) reads objects ahead on a small thread pool,
+   parses them in one process per core and records them in order, saving a checkpoint in
+   the registry every 50 objects;
 3. `summarise` logs counts by result and quarantine reason;
 4. `announce` updates the `articles` Asset (so `partner_feeds` runs) **only** if `publish`.
 

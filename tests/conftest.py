@@ -3,7 +3,9 @@
 ``pg_url`` gives each test its own PostgreSQL schema (dropped afterwards). When the server
 is unreachable the test skips, unless ``INGEST_REQUIRE_POSTGRES=1`` makes that a failure.
 ``INGEST_TEST_POSTGRES_URL`` points at another server. ``registry_url`` runs a test once
-on SQLite and once on PostgreSQL.
+on SQLite and once on PostgreSQL. With ``INGEST_HYPOTHESIS_EXAMPLES`` set (``make mutants``),
+Hypothesis draws the same examples on every run and keeps no database, so a mutant's verdict
+does not depend on the luck of the draw or on what an earlier mutant's failure saved.
 """
 
 from __future__ import annotations
@@ -14,11 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
+
+from hypothesis_examples import ENV as EXAMPLES_ENV
 
 POSTGRES_URL = os.environ.get(
     "INGEST_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+if os.environ.get(EXAMPLES_ENV):
+    settings.register_profile("mutants", derandomize=True, database=None)
+    settings.load_profile("mutants")
 
 
 @pytest.fixture(scope="session")

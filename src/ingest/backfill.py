@@ -3,11 +3,13 @@
 A backfill lists its source once into a manifest beside the run in the object store
 (``backfill/<id>/manifest/00000.jsonl``, one file of ``chunk_size`` objects per chunk, and
 ``plan.json`` last, as the commit mark). Each chunk then reads its objects ahead with a
-small thread pool (a bounded window), which also stores their raw bytes, and hands them
-to ``ingest_stored`` in manifest order, ``checkpoint_every`` objects to a batch (one
-registry write per batch, not per item), so the registry ends exactly as a live ingest
-of the same items would leave it. After each batch the chunk's offset and counts go to
-the registry: a killed chunk resumes there, a finished chunk is never read again.
+small thread pool (a bounded window), which also stores their raw bytes; parser processes
+(``backfill_parse``) parse and hash one batch of ``checkpoint_every`` objects while this
+process records the one before, in manifest order, as ``ingest_stored`` would
+(``backfill_record``: one registry write for the raw objects and one for the versions of
+a batch), so the registry ends exactly as a live ingest of the same items would leave it.
+After each batch the chunk's offset and counts go to the registry: a killed chunk resumes
+there, a finished chunk is never read again.
 
 - **Id.** Derived from the request (source, dates, format, reprocess, publish) unless
   given, so rerunning the same backfill reuses its manifest and checkpoints and writes
@@ -29,26 +31,40 @@ the registry: a killed chunk resumes there, a finished chunk is never read again
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import math
-import re
+import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ingest.backfill_parse import Read, open_pool, parse_ahead
+from ingest.backfill_plan import (
+    AFP_API,
+    DEFAULT_CHUNK_SIZE,
+    MAX_MAP_LENGTH,
+    BackfillRequest,
+    Entry,
+    Plan,
+    chunk_groups,
+    load_plan,
+    manifest_key,
+    object_day,
+    plan_backfill,
+    plan_key,
+    request_from_params,
+)
+from ingest.backfill_publish import publish_on
+from ingest.backfill_record import record_parsed
 from ingest.errors import Reason
-from ingest.model import iso, utc
-from ingest.parsers import FORMATS
-from ingest.pipeline import Arrival, IngestReport, StoredItem, ingest_stored, store_raw
-from ingest.publish.objectstore import ObjectNotFound, ObjectStore, check_key, open_store
+from ingest.pipeline import Arrival, IngestReport, StoredItem, raw_key
+from ingest.publish.objectstore import ObjectNotFound, ObjectStore, open_store
 from ingest.registry.api import ArticleRegistry
 from ingest.sources.base import RawItem, SourceFailure
-from ingest.sources.drop import ArchiveLimits, SourceOutcome, expand, is_picture_file
+from ingest.sources.drop import ArchiveLimits, SourceOutcome, expand
 
 if TYPE_CHECKING:
     from ingest.runtime import Runtime
@@ -56,122 +72,17 @@ if TYPE_CHECKING:
     from ingest.sources.budget import RequestBudget
 
 log = logging.getLogger(__name__)
-
-AFP_API = "afp-api:"
-MAX_MAP_LENGTH = 1024  # Airflow's default [core] max_map_length
-DEFAULT_CHUNK_SIZE = 500
+__all__ = [  # the listing's names, from backfill_plan, are part of this module's interface
+    "AFP_API", "DEFAULT_CHUNK_SIZE", "MAX_MAP_LENGTH", "BackfillRequest", "BackfillResult",
+    "Checkpoint", "ChunkOptions", "Entry", "Plan", "Read", "chunk_groups", "load_plan",
+    "manifest_key", "object_day", "plan_backfill", "plan_key", "publish_everything",
+    "read_ahead", "request_from_params", "run_backfill", "run_chunk", "summary_lines",
+]
 DEFAULT_CONCURRENCY = 8
+DEFAULT_WORKERS = os.cpu_count() or 1
 DEFAULT_CHECKPOINT_EVERY = 50
 BATCH_BYTES = 64 * 1024 * 1024  # read ahead, and in one batch: bounds a chunk's memory
-_KEY_DAY = re.compile(r"(?<!\d)((?:19|20)\d\d)([/-])(\d\d)\2(\d\d)(?!\d)")
-_WINDOW = timedelta(hours=1)
 T = TypeVar("T")
-Read = tuple[datetime, list[StoredItem | SourceFailure]]  # one object's items, raw stored
-
-
-@dataclass(frozen=True, slots=True)
-class BackfillRequest:
-    """What to load: the operator's parameters, checked when built."""
-
-    source: str  # s3://bucket/prefix, file:///dir or afp-api:
-    start: date | None = None
-    end: date | None = None
-    fmt: str = "auto"
-    chunk_size: int = DEFAULT_CHUNK_SIZE
-    reprocess: bool = False
-    publish: bool = False
-    run_id: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.source.startswith(("s3://", "file://", AFP_API)):
-            raise ValueError(f"source {self.source!r}: expected s3://…, file://… or {AFP_API}")
-        if self.source.startswith(AFP_API) and (self.start is None or self.end is None):
-            raise ValueError(f"{AFP_API} needs a date range (from and to)")
-        if self.start and self.end and self.start > self.end:
-            raise ValueError(f"from {self.start} is after to {self.end}")
-        if self.fmt not in ("auto", *FORMATS):
-            raise ValueError(f"format {self.fmt!r}: expected auto or one of {', '.join(FORMATS)}")
-        if self.chunk_size < 1:
-            raise ValueError("chunk size must be at least 1")
-        if self.run_id is not None:
-            check_key(f"backfill/{self.run_id}")
-
-    @property
-    def backfill_id(self) -> str:
-        if self.run_id:
-            return self.run_id
-        what = [self.source, _day(self.start), _day(self.end), self.fmt, self.reprocess,
-                self.publish]
-        return "bf-" + hashlib.sha256(json.dumps(what).encode()).hexdigest()[:16]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "start": _day(self.start), "end": _day(self.end)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BackfillRequest:
-        start, end = data.get("start"), data.get("end")
-        return cls(**{
-            **data,
-            "start": date.fromisoformat(start) if start else None,
-            "end": date.fromisoformat(end) if end else None,
-        })
-
-
-def request_from_params(params: Mapping[str, Any]) -> BackfillRequest:
-    """The request an ``archive_backfill`` run's Params stand for (dates as ISO strings)."""
-    return BackfillRequest.from_dict({
-        "source": params["source"], "start": params.get("date_from"),
-        "end": params.get("date_to"), "fmt": params.get("format", "auto"),
-        "chunk_size": params.get("chunk_size", DEFAULT_CHUNK_SIZE),
-        "reprocess": params.get("reprocess", False), "publish": params.get("publish", False),
-        "run_id": params.get("backfill_id") or None,
-    })
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """A listed backfill: where its manifest is and how big it is."""
-
-    request: BackfillRequest
-    chunks: int
-    objects: int
-    bytes: int
-    listed_at: datetime
-
-    @property
-    def backfill_id(self) -> str:
-        return self.request.backfill_id
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"request": self.request.to_dict(), "chunks": self.chunks, "objects": self.objects,
-                "bytes": self.bytes, "listed_at": iso(self.listed_at)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Plan:
-        return cls(
-            request=BackfillRequest.from_dict(data["request"]), chunks=data["chunks"],
-            objects=data["objects"], bytes=data["bytes"],
-            listed_at=datetime.fromisoformat(data["listed_at"]),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One manifest line: an object to read (or an AFP API window ``start/end``)."""
-
-    key: str
-    size: int
-    modified: datetime | None
-
-    def line(self) -> str:
-        modified = iso(self.modified) if self.modified else None
-        return json.dumps({"k": self.key, "s": self.size, "m": modified}, ensure_ascii=False)
-
-    @classmethod
-    def from_line(cls, line: bytes) -> Entry:
-        data = json.loads(line)
-        modified = datetime.fromisoformat(data["m"]) if data["m"] else None
-        return cls(data["k"], data["s"], modified)
 
 
 @dataclass(slots=True)
@@ -194,115 +105,16 @@ class Checkpoint:
 
 @dataclass(frozen=True, slots=True)
 class ChunkOptions:
-    """How a chunk runs: read-ahead width, checkpoint spacing, input caps, AFP API access."""
+    """How a chunk runs: read-ahead width, parser processes (0: parse in this one),
+    checkpoint spacing, input caps, AFP API access."""
 
     concurrency: int = DEFAULT_CONCURRENCY
+    workers: int = DEFAULT_WORKERS
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY
     max_item_bytes: int = 20_000_000
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     afp_config: AFPAPIConfig | None = None
     afp_budget: RequestBudget | None = None  # shared by every worker: Runtime.afp_budget
-
-
-def plan_key(backfill_id: str) -> str:
-    return f"backfill/{backfill_id}/plan.json"
-
-
-def manifest_key(backfill_id: str, chunk: int) -> str:
-    return f"backfill/{backfill_id}/manifest/{chunk:05d}.jsonl"
-
-
-# -- listing ---------------------------------------------------------------------------------
-
-
-def plan_backfill(
-    store: ObjectStore, request: BackfillRequest, *, now: datetime, dry_run: bool = False
-) -> Plan:
-    """List the source once into manifest chunks (or reuse a finished listing).
-
-    Streams: at most one chunk of lines is held. ``dry_run`` lists and counts only.
-    """
-    if not dry_run and (plan := load_plan(store, request.backfill_id)) is not None:
-        log.info("backfill %s: reusing its listing (%d objects)", plan.backfill_id, plan.objects)
-        return plan
-    chunks = objects = size = 0
-    lines: list[str] = []
-
-    def flush() -> None:
-        nonlocal chunks
-        if not dry_run:
-            data = ("\n".join(lines) + "\n").encode()
-            store.put(manifest_key(request.backfill_id, chunks), data,
-                      content_type="application/jsonl")
-        chunks += 1
-        lines.clear()
-
-    for entry in list_source(request):
-        objects += 1
-        size += entry.size
-        lines.append(entry.line())
-        if len(lines) == request.chunk_size:
-            flush()
-    if lines:
-        flush()
-    plan = Plan(request, chunks, objects, size, utc(now))
-    if not dry_run:
-        store.put(plan_key(request.backfill_id), json.dumps(plan.to_dict()).encode(),
-                  content_type="application/json")
-    log.info("backfill %s: %d objects (%d bytes) in %d chunks%s", plan.backfill_id, objects,
-             size, chunks, " (dry run: nothing written)" if dry_run else "")
-    return plan
-
-
-def load_plan(store: ObjectStore, backfill_id: str) -> Plan | None:
-    try:
-        return Plan.from_dict(json.loads(store.get(plan_key(backfill_id))))
-    except ObjectNotFound:
-        return None
-
-
-def list_source(request: BackfillRequest) -> Iterator[Entry]:
-    """The source's objects in key order, inside the date range, streamed."""
-    if request.source.startswith(AFP_API):
-        yield from _windows(request)
-        return
-    for info in open_store(request.source).list(""):
-        if is_picture_file(info.key):  # copied with the item naming it, not an item
-            continue
-        modified = utc(info.last_modified) if info.last_modified else None
-        if _in_range(object_day(info.key, modified), request.start, request.end):
-            yield Entry(info.key, info.size, modified)
-
-
-def object_day(key: str, modified: datetime | None) -> date | None:
-    """The day a ``YYYY/MM/DD`` or ``YYYY-MM-DD`` in the key names, else the last-modified day."""
-    for match in _KEY_DAY.finditer(key):
-        try:
-            return date(int(match[1]), int(match[3]), int(match[4]))
-        except ValueError:
-            continue
-    return modified.date() if modified else None
-
-
-def _in_range(day: date | None, start: date | None, end: date | None) -> bool:
-    if day is None:
-        return start is None and end is None
-    return (start is None or day >= start) and (end is None or day <= end)
-
-
-def _windows(request: BackfillRequest) -> Iterator[Entry]:
-    assert request.start is not None and request.end is not None  # checked by the request
-    at = datetime.combine(request.start, time.min, tzinfo=UTC)
-    stop = datetime.combine(request.end + timedelta(days=1), time.min, tzinfo=UTC)
-    while at < stop:
-        yield Entry(f"{iso(at)}/{iso(at + _WINDOW)}", 0, at + _WINDOW)
-        at += _WINDOW
-
-
-def chunk_groups(chunks: int, max_tasks: int = MAX_MAP_LENGTH) -> list[list[int]]:
-    """``[first, stop)`` ranges of chunks, at most ``max_tasks`` of them (for Airflow's map)."""
-    per = max(1, math.ceil(chunks / max(1, max_tasks)))
-    return [[first, min(first + per, chunks)] for first in range(0, chunks, per)]
 
 
 # -- processing ------------------------------------------------------------------------------
@@ -316,10 +128,13 @@ def run_chunk(
     options: ChunkOptions | None = None,
     *,
     on_object: Callable[[IngestReport], None] | None = None,
+    parsers: Executor | None = None,
 ) -> IngestReport:
     """Ingest one manifest chunk from its checkpoint on; return the chunk's whole counts.
 
-    ``on_object`` sees each object's counts as it is done (progress display).
+    ``on_object`` sees each object's counts as it is done (progress display). ``parsers``:
+    a pool from ``open_pool`` shared by several chunks; without one, the chunk starts its
+    own of ``options.workers`` processes.
     """
     options = options or ChunkOptions()
     request, name = plan.request, f"{chunk:05d}"
@@ -333,29 +148,38 @@ def run_chunk(
     replay_until = state.offset + options.checkpoint_every if saved else state.offset
     lines = store.get(manifest_key(plan.backfill_id, chunk)).splitlines()[state.offset:]
     entries = (Entry.from_line(line) for line in lines if line)
-    reader = _Reader(request, options, plan.listed_at, store)
-    with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
-        # Read ahead across a whole batch, so the pool keeps the store busy while it is recorded.
-        window = options.checkpoint_every + 2 * options.concurrency
-        read = read_ahead(pool, reader.read, entries, window=window)
-        # Batches end at checkpoints: a crash leaves at most the objects after one half done.
-        for batch in _batches(read, state.offset, options.checkpoint_every):
-            arrivals = [
-                Arrival(at, items, skip_known=not request.reprocess and index >= replay_until)
-                for index, (at, items) in enumerate(batch, start=state.offset)
-            ]
-            reports = ingest_stored(
-                arrivals, registry=registry, store=store, max_item_bytes=options.max_item_bytes,
-                syndicate=request.publish, renormalise=request.reprocess,
-            )
-            for done in reports:
-                state.report.merge(done)
-            state.offset += len(batch)
-            if state.offset % options.checkpoint_every == 0:
-                registry.set_checkpoint(plan.backfill_id, name, state.dump())
-            if on_object is not None:
+    reader = _Reader(request, options, plan.listed_at)
+    own = parsers is None and options.workers > 0
+    pool = open_pool(options.workers) if own else parsers
+    try:
+        with ThreadPoolExecutor(max_workers=options.concurrency) as threads:
+            # Read ahead across a whole batch, so the store stays busy while one is recorded.
+            window = options.checkpoint_every + 2 * options.concurrency
+            read = read_ahead(threads, reader.read, entries, window=window)
+            # Batches end at checkpoints: a crash leaves at most the objects after one half
+            # done. Each is parsed on the pool while the one before is recorded.
+            batches = _batches(read, state.offset, options.checkpoint_every)
+            for batch, outcomes in parse_ahead(pool, batches, store, depth=1,
+                                               max_item_bytes=options.max_item_bytes):
+                arrivals = [
+                    Arrival(at, items, skip_known=not request.reprocess and index >= replay_until)
+                    for index, (at, items) in enumerate(batch, start=state.offset)
+                ]
+                reports = record_parsed(
+                    arrivals, outcomes, registry=registry, store=store,
+                    syndicate=request.publish, renormalise=request.reprocess,
+                )
                 for done in reports:
-                    on_object(done)
+                    state.report.merge(done)
+                state.offset += len(batch)
+                if state.offset % options.checkpoint_every == 0:
+                    registry.set_checkpoint(plan.backfill_id, name, state.dump())
+                if on_object is not None:
+                    for done in reports:
+                        on_object(done)
+    finally:
+        if own and pool is not None:
+            pool.shutdown(cancel_futures=True)
     state.done = True
     registry.set_checkpoint(plan.backfill_id, name, state.dump())
     return state.report
@@ -404,25 +228,21 @@ def _batches(read: Iterable[Read], offset: int, every: int) -> Iterator[list[Rea
 
 
 class _Reader:
-    """Reads one manifest entry into its items and stores their raw bytes (on a worker thread).
+    """Reads one manifest entry into its items, each named by its raw key (on a thread).
 
-    Storing here puts the object store's round trips (an fsync, an S3 PUT) on the pool.
+    The raw bytes are stored under that key by ``parse_group`` just before it parses them.
     """
 
-    def __init__(
-        self, request: BackfillRequest, options: ChunkOptions, listed_at: datetime,
-        target: ObjectStore,
-    ):
+    def __init__(self, request: BackfillRequest, options: ChunkOptions, listed_at: datetime):
         self._request = request
         self._options = options
         self._listed_at = listed_at
-        self._target = target
         self._store = None if request.source.startswith(AFP_API) else open_store(request.source)
 
     def read(self, entry: Entry) -> Read:
         received_at, outcomes = self._fetch(entry)
         return received_at, [
-            store_raw(o, self._target, received_at) if isinstance(o, RawItem) else o
+            StoredItem(o, raw_key(o, received_at)) if isinstance(o, RawItem) else o
             for o in outcomes
         ]
 
@@ -479,20 +299,35 @@ def run_backfill(
         return result
     if on_start is not None:
         on_start(plan)
-    for chunk in range(plan.chunks):
-        result.report.merge(
-            run_chunk(rt.registry, rt.store, plan, chunk, options, on_object=on_object)
-        )
-    if request.publish:
-        result.published = publish_everything(rt, now=now)
+    pool = open_pool((options or ChunkOptions()).workers)
+    try:
+        for chunk in range(plan.chunks):
+            result.report.merge(run_chunk(rt.registry, rt.store, plan, chunk, options,
+                                          on_object=on_object, parsers=pool))
+        if request.publish:
+            result.published = publish_everything(rt, now=now, pool=pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return result
 
 
-def publish_everything(rt: Runtime, *, now: datetime) -> dict[str, Any]:
-    """What ``partner_feeds`` does after an Asset update: articles, then each partner's feeds."""
+def publish_everything(
+    rt: Runtime, *, now: datetime, pool: Executor | None = None
+) -> dict[str, Any]:
+    """What ``partner_feeds`` does after an Asset update: articles, then each partner's feeds.
+
+    With the backfill's ``pool``, its processes render and write the articles.
+    """
     from ingest.pipeline import partner_ids, publish_articles, publish_partner
 
-    published: dict[str, Any] = {"articles": publish_articles(rt, now=now)}
+    if pool is None:
+        articles = publish_articles(rt, now=now)
+    else:
+        partners = rt.partners()  # one public base, file-wide, as publish_articles takes it
+        articles = asdict(publish_on(pool, rt.registry, rt.store, now,
+                                     media_base=partners[0].base_url if partners else ""))
+    published: dict[str, Any] = {"articles": articles}
     for partner in partner_ids(rt):
         published[partner] = publish_partner(rt, partner, now=now)
     return published
@@ -507,7 +342,3 @@ def summary_lines(plan: Plan, report: IngestReport, *, dry_run: bool = False) ->
     if dry_run:
         return [f"{head} (dry run: nothing written)"]
     return [head, *ingest_summary(report)]
-
-
-def _day(value: date | None) -> str | None:
-    return value.isoformat() if value else None

@@ -124,7 +124,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     result = run_backfill(
         rt, request, now=datetime.now(UTC), dry_run=args.dry_run,
         options=ChunkOptions(max_item_bytes=rt.settings.max_item_bytes, afp_config=afp,
-                             afp_budget=rt.afp_budget(afp) if afp else None),
+                             afp_budget=rt.afp_budget(afp) if afp else None,
+                             **({} if args.workers is None else {"workers": args.workers})),
         on_start=lambda plan: progress.start(plan.objects),
         on_object=lambda done: progress.advance(
             items=done.raw_items, errors=sum(done.quarantined.values())
@@ -274,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--publish", action="store_true", help="syndicate to partners")
     backfill.add_argument("--dry-run", action="store_true", help="list and count only")
     backfill.add_argument("--run-id", help="backfill id (default: derived from the arguments)")
+    backfill.add_argument("--workers", type=int, metavar="N",
+                          help="parser processes (default: one per core; 0: none)")
     backfill.set_defaults(handler=cmd_backfill)
 
     serve = commands.add_parser("serve", help="the partner pull API (docs/api.md)")

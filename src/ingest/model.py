@@ -23,6 +23,7 @@ Signal = Literal["update", "correction"]
 
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote)>", re.IGNORECASE)
+_BLOCK_END_AT_END = re.compile(r"</(?:p|h[1-6]|li|blockquote)>\Z", re.IGNORECASE)
 
 
 def utc(value: datetime) -> datetime:
@@ -47,8 +48,32 @@ def iso(value: datetime) -> str:
     return utc(value).isoformat().replace("+00:00", "Z")
 
 
+# The body a parser last rendered and its text (``remember_text``), matched by identity:
+# the parser knew the text of each paragraph, so ``to_ninjs`` need not take the markup
+# apart again. One entry, replaced whole: a miss (another thread's body) only recomputes.
+_RENDERED: tuple[str, str] = ("", "")
+
+
+def remember_text(fragment: str, text: str) -> None:
+    """Record that ``html_to_text(fragment)`` is ``text``, for this very string object."""
+    global _RENDERED
+    _RENDERED = (fragment, text)
+
+
+def ends_block(fragment: str) -> bool:
+    """Whether ``fragment`` ends with a block's end tag: ``html_to_text`` of it followed by
+    more markup is then its own text, a paragraph break, and the text of the rest."""
+    return _BLOCK_END_AT_END.search(fragment, max(0, len(fragment) - 13)) is not None
+
+
 def html_to_text(fragment: str) -> str:
-    """Visible text of a sanitised body fragment, paragraphs separated by blank lines."""
+    """Visible text of a sanitised body fragment, paragraphs separated by blank lines.
+
+    Blank lines are runs of two or more line breaks, each paragraph's whitespace collapsed
+    (``strip`` when only single spaces occur, which then does the same)."""
+    rendered = _RENDERED
+    if rendered[0] is fragment:
+        return rendered[1]
     text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n\n", fragment)))
     paragraphs = text.split("\n\n")
     if only_single_spaces("".join(paragraphs)):  # the usual body: nothing to collapse

@@ -214,15 +214,22 @@ def ingest_stored(
         if result not in (RecordResult.NEW, RecordResult.RENORMALISED):
             continue
         report.stripped.update(s.kind for s in outcome.stripped)
-        key = audit_key(outcome.article.uri, outcome.article.version)
-        if result is RecordResult.NEW:
-            if outcome.stripped:
-                store.put_if_absent(key, _audit(entry.item, entry.key, outcome))
-        elif outcome.stripped:  # renormalised: the audit follows the version's new rules
-            store.put(key, _audit(entry.item, entry.key, outcome))
-        elif store.head(key) is not None:
-            store.delete(key)
+        write_audit(store, entry, outcome, result)
     return reports
+
+
+def write_audit(
+    store: ObjectStore, entry: StoredItem, outcome: ParsedItem, result: RecordResult
+) -> None:
+    """The editor's audit of what cleaning removed from a version just recorded."""
+    key = audit_key(outcome.article.uri, outcome.article.version)
+    if result is RecordResult.NEW:
+        if outcome.stripped:
+            store.put_if_absent(key, _audit(entry.item, entry.key, outcome))
+    elif outcome.stripped:  # renormalised: the audit follows the version's new rules
+        store.put(key, _audit(entry.item, entry.key, outcome))
+    elif store.head(key) is not None:
+        store.delete(key)
 
 
 def _parse(item: RawItem, max_item_bytes: int) -> list[ParsedItem | ParseFailure]:

@@ -9,9 +9,11 @@ lazily decoded rows, pages as bytes, and where a page stops in a sparse or short
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -75,6 +77,8 @@ def test_a_screen_refuses_only_what_the_contract_refuses(
     screened = registry.screened_releases(seq - 1, seq, languages=languages, limit=5)
     if partner.allows(article):
         assert view._screened(partner, row), (partner.filters, article.language)
+    if view.screen_decides(partner):  # these contracts test nothing but the columns
+        assert view._screened(partner, row) == partner.allows(article)
     if partner.filters.languages == ():  # any language: every release is a candidate
         assert languages is None
     if partner.filters.match(article) or article.pub_status == "canceled":
@@ -178,3 +182,42 @@ def test_the_registry_screen_keeps_every_language_a_filter_takes(registry: SQLRe
     kelvin, sharp_s = (f"urn:lang:{LANGUAGES.index(c)}" for c in ("\u212a", "\u00df"))
     assert kelvin in {u for u, a in uris.items() if contract(languages=("k",)).allows(a)}
     assert sharp_s in {u for u, a in uris.items() if contract(languages=("ss",)).allows(a)}
+
+
+def test_the_screen_decides_only_contracts_with_no_other_test() -> None:
+    plain = contract(languages=("en",), providers=("afp",), countries=("fra",),
+                     products=("news",), embargo="exclude")
+    assert view.screen_decides(plain)
+    assert view.screen_decides(dataclasses.replace(
+        plain, rights=dataclasses.replace(plain.rights, pictures=False)))  # not a test
+    for filters in (Filters(subjects=("medtop:04",)), Filters(genres=("x",)),
+                    Filters(max_urgency=3), Filters(keywords=("k",)),
+                    Filters(sources=("afp",))):
+        assert not view.screen_decides(dataclasses.replace(plain, filters=filters)), filters
+    terms = dataclasses.replace(plain.rights, excluded_usage_terms=("no web",))
+    assert not view.screen_decides(dataclasses.replace(plain, rights=terms))
+
+
+def test_a_page_of_a_screened_contract_decodes_only_what_it_renders(
+    registry: SQLRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(3):
+        article = Article(uri=f"urn:decode:{n}", headline="h", body_html="<p>b</p>",
+                          version_created=T0, language="en", provider="AFP")
+        registry.record_version(article, raw_key=None, received_at=T0)
+        registry.mark_written_many([(article.uri, 1, f"k{n}")])
+    decoded: list[str] = []
+    from_record = Article.from_record
+
+    def counted(record: dict[str, Any]) -> Article:
+        decoded.append(record["uri"])
+        return from_record(record)
+
+    monkeypatch.setattr(Article, "from_record", staticmethod(counted))
+    last = registry.last_release()
+    page = view.feed_page(registry, contract(languages=("en",)), last - 3, 10)
+    assert len(page.items) == 3 and decoded == []
+    narrower = dataclasses.replace(contract(), filters=Filters(languages=("en",),
+                                                              max_urgency=9))
+    assert view.feed_page(registry, narrower, last - 3, 10).items == []  # no urgency: out
+    assert len(decoded) == 3

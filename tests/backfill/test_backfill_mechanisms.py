@@ -125,11 +125,12 @@ def test_objects_half_recorded_by_a_crash_are_replayed_on_resume(
     after its checkpoint again (not skip it as known), whether the crash came before the
     first checkpoint (only the chunk's "started" mark) or after one."""
     from ingest.reconcile import reconcile
+    from ingest.registry.bulk import record_hashed
 
     rt = runtimes(tmp_path / "bf", f"sqlite:///{tmp_path / 'bf.db'}",
                   (tmp_path / "store").as_uri())
     registry = rt.registry
-    real = registry.record_versions
+    real = record_hashed  # records the batch's versions, after its raw objects
     calls = 0
 
     def crash_on_batch(*args: object, **kwargs: object) -> object:
@@ -139,7 +140,7 @@ def test_objects_half_recorded_by_a_crash_are_replayed_on_resume(
             raise ConnectionError("registry lost mid-batch")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(registry, "record_versions", crash_on_batch)
+    monkeypatch.setattr("ingest.backfill_record.record_hashed", crash_on_batch)
     inner = LocalObjectStore(archive)
     with pytest.raises(ConnectionError):
         _run(rt, archive, ReadRecordingStore(inner), monkeypatch)
@@ -178,8 +179,10 @@ def test_batches_end_at_checkpoints_and_at_the_byte_bound(
     from ingest.sources.base import RawItem
 
     monkeypatch.setattr(backfill, "BATCH_BYTES", 10)
-    reads = [(NOW, [StoredItem(RawItem("afp", f"o{n}", b"x" * size), f"raw/o{n}")])
-             for n, size in enumerate([4, 5, 1, 3, 6, 1])]
+    reads: list[backfill.Read] = [
+        (NOW, [StoredItem(RawItem("afp", f"o{n}", b"x" * size), f"raw/o{n}")])
+        for n, size in enumerate([4, 5, 1, 3, 6, 1])
+    ]
     sizes = [[len(items[0].item.data) for _, items in batch]  # type: ignore[union-attr]
              for batch in backfill._batches(reads, 0, every=100)]
     assert sizes == [[4, 5, 1], [3, 6, 1]]  # cut when a batch reaches 10 bytes

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from hypothesis_examples import max_examples
 from ingest.model import Article, Picture, Rendition, Subject
 from ingest.publish.feeds import build_partner_feeds
 from ingest.publish.formats import feed_format
@@ -103,7 +104,8 @@ def _feed_ids(store: LocalObjectStore, partner: Partner, fmt: str) -> dict[str, 
             for i in etree.fromstring(data).iter(f"{g2}newsItem")}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=max_examples(25), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(stories=articles(), contracts=partners(), data=st.data())
 def test_feeds_respect_rights_and_deliver_kills(
     stories: list[Article], contracts: list[Partner], data: st.DataObject

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from story_factory import T0
 
+from hypothesis_examples import max_examples
 from ingest.model import Article, PubStatus
 from ingest.registry import SQLRegistry, open_registry
 from ingest.registry import schema as t
@@ -90,7 +91,7 @@ def _mark_all_written(registry: SQLRegistry, one: str, many: str) -> None:
 def test_batches_match_one_call_per_version(shared_registry: tuple[SQLRegistry, int]) -> None:
     registry, examples = shared_registry
 
-    @settings(max_examples=examples, deadline=None,
+    @settings(max_examples=max_examples(examples), deadline=None,
               suppress_health_check=[HealthCheck.too_slow])
     @given(
         batches=st.lists(

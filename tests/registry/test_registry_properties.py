@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from story_factory import T0, article
 
+from hypothesis_examples import max_examples
 from ingest.model import Article, PubStatus
 from ingest.registry import Delivery, RecordResult, SQLRegistry, open_registry
 
@@ -109,7 +110,7 @@ def test_random_histories_match_the_model(shared_registry: tuple[SQLRegistry, in
     registry, examples = shared_registry
 
     @settings(
-        max_examples=examples,
+        max_examples=max_examples(examples),
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     )

@@ -12,7 +12,7 @@ docs/api.md is the partners' guide.
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -21,16 +21,18 @@ from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest import jsonout
 from ingest.api import view
 from ingest.api.keys import verify
+from ingest.api.quota import Quota
 from ingest.api.render import RenderedItems, json_bytes
 from ingest.api.watch import ReleaseWatch
 from ingest.publish.formats.ids import DEFAULT_IDS, TagIds
 from ingest.publish.objectstore import ObjectStore
 from ingest.publish.partners import Partner
-from ingest.registry.api import ArticleRegistry
+from ingest.registry.sql import SQLRegistry
 
 MAX_WAIT_SECONDS = 30
 JSON = "application/json"
@@ -52,7 +54,7 @@ def _now() -> datetime:
 
 
 def create_app(
-    registry: ArticleRegistry, store: ObjectStore, partners: Sequence[Partner], *,
+    registry: SQLRegistry, store: ObjectStore, partners: Sequence[Partner], *,
     ids: TagIds = DEFAULT_IDS, clock: Callable[[], datetime] = _now,
     poll_seconds: float = 0.5,
 ) -> FastAPI:
@@ -65,23 +67,8 @@ def create_app(
         description="Rights-filtered stories, corrections and kills for one partner per key.",
     )
 
-    @app.middleware("http")
-    async def log_request(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started, status = time.perf_counter(), 500  # what a request that raised becomes
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            caller: Caller | None = getattr(request.state, "caller", None)
-            log.info(jsonout.dumps({
-                "method": request.method, "path": request.url.path, "status": status,
-                "partner": caller.partner.id if caller else None,
-                "key_id": caller.key_id if caller else None,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            }))
+    app.add_middleware(_RequestLog)
+    quota = Quota(registry)
 
     def authorised(
         request: Request,
@@ -95,7 +82,7 @@ def create_app(
         request.state.caller = caller = Caller(partner, key.id)
         now = clock()
         minute = int(now.timestamp()) // 60
-        if registry.count_request(key.id, minute) > partner.api.requests_per_minute:
+        if not quota.admit(key.id, minute, partner.api.requests_per_minute):
             retry = max(1, (minute + 1) * 60 - int(now.timestamp()))
             raise HTTPException(429, {"error": "too_many_requests", "detail": "quota of "
                                       f"{partner.api.requests_per_minute} requests a minute"},
@@ -116,21 +103,29 @@ def create_app(
     ) -> Response:
         partner = caller.partner
         try:
-            after = view.decode_cursor(cursor) if cursor else await run_in_threadpool(
-                view.start_position, registry, partner, clock())
+            after = view.decode_cursor(cursor) if cursor else None
         except view.BadCursor:
             raise HTTPException(400, {"error": "bad_cursor",
                                       "detail": "not a cursor this API issued"}) from None
         deadline = time.monotonic() + wait
+
+        def answer(after: int | None) -> tuple[int, int, bytes | None]:
+            """Where the page starts, where it ends and its bytes, read and rendered on
+            one worker thread; no bytes when it is empty at the log's end with time left
+            to wait (then the same start is read again once the log has grown)."""
+            start = view.start_position(registry, partner, clock()) if after is None \
+                else after
+            page = view.feed_page(registry, partner, start, limit)
+            if not page.items and page.at_end and time.monotonic() < deadline:
+                return start, page.position, None
+            return start, page.position, rendered.page(partner, page.items, page.position)
+
         while True:
-            page = await run_in_threadpool(view.feed_page, registry, partner, after, limit)
-            left = deadline - time.monotonic()
-            if page.items or not page.at_end or left <= 0:
-                break
-            if not await watch.wait_past(page.position, left):
-                break
-        body = await run_in_threadpool(rendered.page, partner, page.items, page.position)
-        return _send(request, body)
+            after, position, body = await run_in_threadpool(answer, after)
+            if body is not None:
+                return _send(request, body)
+            if not await watch.wait_past(position, deadline - time.monotonic()):
+                return _send(request, rendered.page(partner, [], position))
 
     @app.get("/v1/items/{uri:path}/versions/{version}", summary="One version of a story")
     def item_version(request: Request, caller: Authorised, uri: str, version: int) -> Response:
@@ -160,6 +155,38 @@ def create_app(
         return _json(request, {"error": "invalid_request", "detail": detail}, 422)
 
     return app
+
+
+class _RequestLog:
+    """One JSON log line a request, as plain ASGI: Starlette's ``@app.middleware`` runs
+    each request in a task of its own and streams its body through a queue."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500  # what a request that raised becomes
+        state = scope.setdefault("state", {})  # ``request.state``
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            caller: Caller | None = state.get("caller")
+            log.info(jsonout.dumps({
+                "method": scope["method"], "path": scope["path"], "status": status,
+                "partner": caller.partner.id if caller else None,
+                "key_id": caller.key_id if caller else None,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }))
 
 
 def _not_found(request: Request) -> Response:

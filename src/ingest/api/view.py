@@ -20,6 +20,8 @@ Most releases a page looks at are not for the partner. ``Partner.allows`` needs 
 decoded article, so a version is first put to the part of the contract that reads only
 the columns the registry keeps beside the record (``_screened``): what that refuses,
 ``allows`` refuses, so those versions are never decoded, nor their stories' history read.
+When the contract has no other test (``screen_decides``), what the screen passes,
+``allows`` passes: a version is decoded only to be rendered, which ``render`` does once.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from ingest.publish.formats import Kind, make_entry
 from ingest.publish.formats.ids import DEFAULT_IDS, TagIds
 from ingest.publish.partners import Filters, Partner, Rights
 from ingest.registry.api import ArticleRegistry, Release, VersionRow
+from ingest.registry.feedreads import feed_batch
+from ingest.registry.sql import SQLRegistry
 
 MAX_LIMIT = 100
 SCAN_BATCH = 200  # candidate releases read per query while filling a page, at most
@@ -94,8 +98,8 @@ def story_deliveries(partner: Partner, releases: Sequence[Release]) -> list[Deli
             if out:
                 out.append(Delivered(release, "kill"))
             return out
-        if row.version > highest and _may_be_item(partner, release) and partner.allows(
-                row.article):
+        if row.version > highest and _may_be_item(partner, release) and (
+                screen_decides(partner) or partner.allows(row.article)):
             out.append(Delivered(release, "item"))
         highest = max(highest, row.version)
     return out
@@ -134,18 +138,30 @@ def screen(partner: Partner) -> Partner:
         rights=Rights(providers=r.providers, embargo=r.embargo))
 
 
+@cache
+def screen_decides(partner: Partner) -> bool:
+    """Whether ``screen(partner)`` is the whole of ``partner.allows``: no test it leaves at
+    "any" is set (``pictures`` is not a test of ``allows``). Then a version the screen
+    passes is allowed without decoding it, and a page whose items are all rendered
+    already decodes nothing."""
+    screened = screen(partner)
+    return screened.filters == partner.filters and dataclasses.replace(
+        screened.rights, pictures=partner.rights.pictures) == partner.rights
+
+
 def start_position(registry: ArticleRegistry, partner: Partner, now: datetime) -> int:
     """Where a first call (no cursor) starts: the releases of the partner's ``max_age``."""
     return registry.release_position(now - partner.max_age)
 
 
-def feed_page(registry: ArticleRegistry, partner: Partner, after: int, limit: int) -> Page:
+def feed_page(registry: SQLRegistry, partner: Partner, after: int, limit: int) -> Page:
     """Up to ``limit`` deliveries after position ``after``, in log order.
 
     The registry names the releases the partner may get (kills, and versions its language
     filter may take: ``screened_releases``); those stories' releases, all of them up to
-    the batch's end, decide. The log's end is read first: every position up to it is
-    committed, so nothing is passed over that a later read would find.
+    the batch's end, decide (both read in one query: ``feed_batch``). The log's end is
+    read first: every position up to it is committed, so nothing is passed over that a
+    later read would find.
     """
     end = registry.last_release()
     upto = max(after, min(after + SCAN_MAX, end))  # a cursor never moves back
@@ -154,19 +170,15 @@ def feed_page(registry: ArticleRegistry, partner: Partner, after: int, limit: in
     items: list[Delivered] = []
     position = after
     while position < upto:
-        batch = registry.screened_releases(position, upto, languages=languages,
-                                           limit=batch_size)
-        batch_end = batch[-1][0] if len(batch) == batch_size else upto
-        wanted = sorted({uri for _, uri in batch})
-        history = registry.story_releases(wanted, upto=batch_end) if wanted else {}
-        chosen = sorted((d.release.seq, d) for releases in history.values()
+        batch = feed_batch(registry, position, upto, languages=languages, limit=batch_size)
+        chosen = sorted((d.release.seq, d) for releases in batch.histories.values()
                         for d in story_deliveries(partner, releases)
-                        if position < d.release.seq <= batch_end)
+                        if position < d.release.seq <= batch.end)
         for seq, delivered in chosen:
             items.append(delivered)
             if len(items) == limit:
                 return Page(items, seq, at_end=False)
-        position = batch_end
+        position = batch.end
     return Page(items, upto, at_end=upto >= end)
 
 

@@ -20,7 +20,7 @@ from html import escape
 from lxml import etree
 
 from ingest.clean.sanitise import sanitise_html
-from ingest.model import collapse_space
+from ingest.model import collapse_space, ends_block, html_to_text, remember_text
 from ingest.parsers.base import Stripped
 
 # A desk sign-off is made of its shape, in any script: two or more groups of initials
@@ -43,14 +43,18 @@ _SUBHEAD = re.compile(r"^-\s*(?P<text>.*?\S)\s*-$")
 _CONTAINERS = frozenset({"block", "div", "section", "article", "body", "body.content"})
 _HEADINGS = frozenset({"hl1", "hl2", "h1", "h2", "h3", "h4", "h5", "h6"})
 _PASS_THROUGH = frozenset({"ul", "ol", "blockquote", "table"})
+_EMPHASIS = frozenset({"em", "strong", "b", "i"})  # in the sanitiser's BODY_TAGS
+_PARAGRAPHS = ("text", "inline", "p")  # the kinds a sign-off can end
 _SKIPPED = frozenset({"head", "body.head", "body.end", "hedline", "byline", "dateline"})
 
 
 # One body block: (kind, html, text). ``kind`` is ``p``, ``h2``, ``raw`` (a list or quote
-# kept whole) or ``text`` (a paragraph whose ``html`` is ``escape()`` of printable text:
-# no markup from the input); ``html`` is its inner markup and ``text`` its visible text,
-# whitespace collapsed. A plain tuple: built once per paragraph, a NamedTuple's
-# constructor (a Python-level call) cost more than the rest of the paragraph's handling.
+# kept whole), ``text`` (a paragraph whose ``html`` is ``escape()`` of printable text:
+# no markup from the input) or ``inline`` (printable text with leaf emphasis, ``<em>``
+# and the like without attributes: markup exactly as the sanitiser would return it);
+# ``html`` is its inner markup and ``text`` its visible text, whitespace collapsed. A plain
+# tuple: built once per paragraph, a NamedTuple's constructor (a Python-level call) cost
+# more than the rest of the paragraph's handling.
 Block = tuple[str, str, str]
 
 
@@ -83,32 +87,54 @@ def xml_blocks(container: etree._Element) -> list[Block]:
 
 
 def render_body(blocks: list[Block]) -> tuple[str | None, list[Stripped]]:
-    """(sanitised body or None if nothing is left, what was stripped)."""
+    """(sanitised body or None if nothing is left, what was stripped).
+
+    The body's text is gathered on the way (``remember_text``): a plain piece's text is
+    its block's, a sanitised run's is read from what the sanitiser returned."""
     out: list[str] = []
+    texts: list[str] = []  # each piece's text, as ``html_to_text`` of the body reads it
     markup: list[str] = []  # consecutive blocks carrying the input's markup: sanitised at once
     stripped: list[Stripped] = []
+    known = True  # whether ``texts`` is still the body's text (see ``_sanitised``)
     for kind, html, text in _without_signoff(blocks, stripped):
         if not text:
             continue
         subhead = _SUBHEAD.match(text) if text[0] == "-" and kind != "raw" else None
         if kind == "h2" or subhead:
-            title = subhead["text"] if subhead else text
-            piece, plain = f"<h2>{escape(title, quote=False)}</h2>", title.isprintable()
+            text = subhead["text"] if subhead else text
+            piece, plain = f"<h2>{escape(text, quote=False)}</h2>", text.isprintable()
         elif kind == "raw":
             piece, plain = html, False
         else:
-            piece, plain = f"<p>{html}</p>", kind == "text"
+            piece, plain = f"<p>{html}</p>", kind == "text" or kind == "inline"
         if not plain:
             markup.append(piece)
             continue
         if markup:
-            out.append(sanitise_html("".join(markup)))
-            markup.clear()
+            known = _sanitised(markup, out, texts) and known
         out.append(piece)
+        texts.append(text)
     if markup:
-        out.append(sanitise_html("".join(markup)))
+        _sanitised(markup, out, texts)
     body = "".join(out).strip()
-    return (body or None), stripped
+    if not body:
+        return None, stripped
+    if known:
+        remember_text(body, "\n\n".join(texts))
+    return body, stripped
+
+
+def _sanitised(markup: list[str], out: list[str], texts: list[str]) -> bool:
+    """Sanitise the run of ``markup`` into ``out``, its text into ``texts``; whether text
+    that follows starts a paragraph of its own (the run ends with a block's end tag), as
+    the texts joined by blank lines assume."""
+    clean = sanitise_html("".join(markup))
+    markup.clear()
+    out.append(clean)
+    text = html_to_text(clean)
+    if text:
+        texts.append(text)
+    return not clean or ends_block(clean)
 
 
 def _without_signoff(blocks: list[Block], stripped: list[Stripped]) -> list[Block]:
@@ -117,7 +143,7 @@ def _without_signoff(blocks: list[Block], stripped: list[Stripped]) -> list[Bloc
     last = len(blocks) - 1
     while last >= 0 and not blocks[last][2]:
         last -= 1
-    if last < 0 or blocks[last][0] not in ("text", "p") or "/" not in blocks[last][2][-_TAIL:]:
+    if last < 0 or blocks[last][0] not in _PARAGRAPHS or "/" not in blocks[last][2][-_TAIL:]:
         return blocks  # the usual body: one slash test on the last paragraph
     kind, html, text = blocks[last]
     if _SIGNOFF.fullmatch(text) and text == text.lower():
@@ -175,8 +201,23 @@ def _walk(parent: etree._Element) -> Iterator[Block]:
             text = collapse_space(raw)
             if name in _PASS_THROUGH:
                 yield ("raw", f"<{name}>{html}</{name}>", text)
+            elif name == "p" and raw.isprintable() and _emphasis_only(child):
+                yield ("inline", html, text)
             else:  # ``p`` and anything else: a paragraph
                 yield ("p", html, text)
+
+
+def _emphasis_only(paragraph: etree._Element) -> bool:
+    """Whether the only markup in ``paragraph`` is leaf emphasis without ``href`` (the one
+    attribute ``_inner`` writes): ``_inner``'s markup of it, printable, is then what nh3
+    returns (same tags, text escaped alike), so it need not go through nh3."""
+    for child in paragraph:
+        tag = child.tag
+        if not isinstance(tag, str) or len(child) or _localname(tag) not in _EMPHASIS:
+            return False
+        if child.get("href") is not None:
+            return False
+    return True
 
 
 def _inner(element: etree._Element) -> tuple[str, str]:

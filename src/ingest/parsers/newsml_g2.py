@@ -46,7 +46,7 @@ from ingest.parsers.identity import (
 )
 from ingest.parsers.newsml_g2_package import package_members
 from ingest.parsers.outcomes import each_item
-from ingest.parsers.xmlindex import ChildIndex, first, index_children, text_of
+from ingest.parsers.xmlindex import ChildIndex, first, index_children, text_at, text_of
 from ingest.vocab import places
 from ingest.xmlsafe import parse_xml
 
@@ -145,16 +145,26 @@ class _Item:
     __slots__ = ("cm", "cms", "element", "is_picture", "meta", "rights", "sets", "source")
 
     def __init__(self, element: etree._Element, source: str) -> None:
-        top = index_children((element,))
-        content_metas = top.get(_CONTENT_META, _NONE)
+        metas: list[etree._Element] = []
+        rights: list[etree._Element] = []
+        sets: list[etree._Element] = []
+        content_metas: list[etree._Element] = []
+        groups: dict[object, list[etree._Element]] = {
+            _ITEM_META: metas, _RIGHTS_INFO: rights, _CONTENT_SET: sets,
+            _CONTENT_META: content_metas,
+        }
+        for child in element:  # the item's own children, once: no index of them is kept
+            group = groups.get(child.tag)
+            if group is not None:
+                group.append(child)
         self.element = element
         self.source = source  # where the item was read: relative hrefs resolve against it
-        self.meta = index_children(top.get(_ITEM_META, _NONE))
-        self.rights = index_children(top.get(_RIGHTS_INFO, _NONE))
-        self.sets = index_children(top.get(_CONTENT_SET, _NONE))
+        self.meta = index_children(metas)
+        self.rights = index_children(rights)
+        self.sets = index_children(sets)
         self.cm = index_children(content_metas[:1])
         self.cms = self.cm if len(content_metas) < 2 else index_children(content_metas)
-        self.is_picture = _qcode(first(self.meta, _ITEM_CLASS)) in _PICTURE_CLASSES
+        self.is_picture = _attr_at(self.meta, _ITEM_CLASS, "qcode") in _PICTURE_CLASSES
 
 
 def _child(parent: etree._Element, tag: str) -> etree._Element | None:
@@ -204,35 +214,35 @@ def _common(item: _Item) -> Article:
     return Article(
         uri=uri,
         version=version,
-        pub_status=_STATUSES.get(_qcode(first(meta, _PUB_STATUS)) or "", "usable"),
-        version_created=parse_date(text_of(first(meta, _VERSION_CREATED)), "versionCreated"),
+        pub_status=_STATUSES.get(_attr_at(meta, _PUB_STATUS, "qcode") or "", "usable"),
+        version_created=parse_date(text_at(meta, _VERSION_CREATED), "versionCreated"),
         first_created=parse_date(
-            text_of(first(meta, _FIRST_CREATED)) or text_of(first(cm, _CONTENT_CREATED)),
+            text_at(meta, _FIRST_CREATED) or text_at(cm, _CONTENT_CREATED),
             "firstCreated",
         ),
-        embargoed_until=parse_date(text_of(first(meta, _EMBARGOED)), "embargoed"),
+        embargoed_until=parse_date(text_at(meta, _EMBARGOED), "embargoed"),
         signals=signals([s.get("qcode", "") for s in meta.get(_SIGNAL, _NONE)]),
-        ed_note=text_of(first(meta, _ED_NOTE)),
-        urgency=urgency(text_of(first(cm, _URGENCY))),
-        language=language_tag(_attr(first(cm, _LANGUAGE), "tag") or element.get(XML_LANG)),
+        ed_note=text_at(meta, _ED_NOTE),
+        urgency=urgency(text_at(cm, _URGENCY)),
+        language=language_tag(_attr_at(cm, _LANGUAGE, "tag") or element.get(XML_LANG)),
         headline=headline,
         subheadline=subheadline,
         standfirst=_description(cm, "summary"),
-        byline=text_of(first(cm, _BY)) or _names(cm.get(_CREATOR, _NONE)),
-        dateline=text_of(first(cm, _DATELINE)),
+        byline=text_at(cm, _BY) or _names(cm.get(_CREATOR, _NONE)),
+        dateline=text_at(cm, _DATELINE),
         located=located,
         country=country,
         places=places(*where, *subject_places),
-        slugline=text_of(first(cm, _SLUGLINE)),
+        slugline=text_at(cm, _SLUGLINE),
         genres=[_concept(g) for g in cm.get(_GENRE, _NONE)],
         subjects=subjects,
-        keywords=[k for k in (clean_text(k.text) for k in cm.get(_KEYWORD, _NONE)) if k],
-        products=[p for p in (_label(s) for s in meta.get(_SERVICE, _NONE)) if p],
+        keywords=[k for e in cm.get(_KEYWORD, _NONE) if (k := clean_text(e.text))],
+        products=[p for e in meta.get(_SERVICE, _NONE) if (p := _label(e))],
         provider=_provider(first(meta, _PROVIDER)),
         copyright_holder=_label(first(rights, _HOLDER)),
-        copyright_notice=text_of(first(rights, _NOTICE)),
-        usage_terms=text_of(first(rights, _USAGE)),
-        info_sources=[s for s in (_label(i) for i in cm.get(_INFO_SOURCE, _NONE)) if s],
+        copyright_notice=text_at(rights, _NOTICE),
+        usage_terms=text_at(rights, _USAGE),
+        info_sources=[s for e in cm.get(_INFO_SOURCE, _NONE) if (s := _label(e))],
         alt_ids=alt_ids,
     )
 
@@ -243,7 +253,7 @@ def _picture(item: _Item, article: Article | None = None) -> Picture:
     ``article`` is the item's own ``_common`` when the caller already built it."""
     if article is None:
         article = _common(item)
-    credit = text_of(first(item.cms, _CREDITLINE))
+    credit = text_at(item.cms, _CREDITLINE)
     holder, notice = picture_rights(credit, article.version_created or article.first_created)
     return Picture(
         uri=article.uri,
@@ -261,7 +271,7 @@ def _package_article(item: _Item) -> ParsedItem:
     """A packageItem: a composite article, its members as ordered associations."""
     article = _common(item)
     article.type = "composite"
-    article.headline = article.headline or text_of(first(item.meta, _TITLE))
+    article.headline = article.headline or text_at(item.meta, _TITLE)
     article.pictures = package_members(item.element)
     return ParsedItem(finish(article))
 
@@ -291,8 +301,10 @@ def _attr(element: etree._Element | None, name: str) -> str | None:
     return element.get(name) if element is not None else None
 
 
-def _qcode(element: etree._Element | None) -> str | None:
-    return _attr(element, "qcode")
+def _attr_at(index: ChildIndex, tag: str, name: str) -> str | None:
+    """Attribute ``name`` of the first child with ``tag``, or None."""
+    found = index.get(tag)
+    return found[0].get(name) if found else None
 
 
 def _label(element: etree._Element | None) -> str | None:
@@ -319,7 +331,7 @@ def _concept(element: etree._Element) -> Subject:
 
 
 def _names(elements: list[etree._Element]) -> str | None:
-    names = [n for n in (_label(e) for e in elements) if n]
+    names = [n for e in elements if (n := _label(e))]
     return ", ".join(names) or None
 
 

@@ -35,6 +35,13 @@ def first(index: ChildIndex, tag: str) -> etree._Element | None:
     return found[0] if found else None
 
 
+def text_at(index: ChildIndex, tag: str) -> str | None:
+    """``text_of(first(index, tag))`` in one call (a Python call costs as much as a
+    field's look-up, and the G2 parser reads a dozen fields so)."""
+    found = index.get(tag)
+    return text_of(found[0]) if found else None
+
+
 def text_of(element: etree._Element | None) -> str | None:
     """All the text inside ``element``, whitespace collapsed; None if absent or blank."""
     if element is None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -78,21 +79,32 @@ def publish_versions(
     pointers, except where a story's latest version is itself still to be written (a
     later batch moves that one), so nothing run-long is held in memory.
     """
-    report = ArticlePublishReport()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        while rows := registry.versions_to_write(now, limit=batch):
-            outcomes = pool.map(partial(_put_version, store, media_base), rows)
-            written = [
-                (row.uri, row.version, _outcome_key(registry, row, outcome, now, report))
-                for row, outcome in zip(rows, outcomes, strict=True)
-            ]
-            registry.mark_written_many(written)
-            states = registry.latest_many(sorted({row.uri for row in rows}))
-            settled = [(uri, state) for uri, state in states.items() if not _due_later(state, now)]
-            moved = pool.map(lambda pair: update_latest_pointer(store, *pair), settled)
-            report.pointers_changed += sum(moved)
-            if len(rows) < batch:
-                break
+        return publish_pages(registry, store, now, pool, batch=batch, write_page=lambda rows:
+                             pool.map(partial(_put_version, store, media_base), rows))
+
+
+def publish_pages(
+    registry: ArticleRegistry, store: ObjectStore, now: datetime, pool: Executor, *,
+    batch: int, write_page: Callable[[list[VersionRow]], Iterable[bool | IngestError]],
+) -> ArticlePublishReport:
+    """``publish_versions`` with each page of versions written by ``write_page`` (one
+    outcome a row, in order) and the pointers moved on ``pool``: a backfill writes its
+    pages on its parser processes."""
+    report = ArticlePublishReport()
+    while rows := registry.versions_to_write(now, limit=batch):
+        outcomes = write_page(rows)
+        written = [
+            (row.uri, row.version, _outcome_key(registry, row, outcome, now, report))
+            for row, outcome in zip(rows, outcomes, strict=True)
+        ]
+        registry.mark_written_many(written)
+        states = registry.latest_many(sorted({row.uri for row in rows}))
+        settled = [(uri, state) for uri, state in states.items() if not _due_later(state, now)]
+        moved = pool.map(lambda pair: update_latest_pointer(store, *pair), settled)
+        report.pointers_changed += sum(moved)
+        if len(rows) < batch:
+            break
     return report
 
 

@@ -109,7 +109,9 @@ class DropFolderSource:
                 yield PendingFile(info.key, state)
             else:
                 waiting += 1
-        log.info(
+        # A watcher polls every few seconds: only listings that found something are news.
+        log.log(
+            logging.INFO if ready else logging.DEBUG,
             "drop: %d files ready under %s%s, %d still settling or done",
             ready, self._store.url, self._prefix, waiting,
         )

@@ -1,0 +1,59 @@
+"""Parser processes end with what started them: a chunk run on its own (an Airflow task per
+chunk, no shared pool) stops its own before it returns, and a whole backfill's chunks use
+the backfill's pool instead of starting more. Otherwise each chunk leaves its workers
+behind until the interpreter exits.
+
+The archive is ``generate_stories``' NewsML-G2 stories; the expected count (every story
+new) is the archive's size. Found by ``make mutants`` (docs/testing.md): with the
+``shutdown`` skipped, every other backfill test still passes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from backfill_helpers import generate_stories
+
+from ingest.backfill import (
+    BackfillRequest,
+    ChunkOptions,
+    plan_backfill,
+    run_backfill,
+    run_chunk,
+)
+from ingest.runtime import Runtime
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+STORIES = 4
+
+
+def test_a_chunk_that_starts_its_own_parsers_stops_them(
+    tmp_path: Path, runtimes: Callable[[Path, str, str], Runtime]
+) -> None:
+    generate_stories(tmp_path / "archive", STORIES)
+    rt = runtimes(tmp_path / "bf", f"sqlite:///{tmp_path / 'r.db'}",
+                  (tmp_path / "store").as_uri())
+    plan = plan_backfill(rt.store, BackfillRequest((tmp_path / "archive").as_uri(),
+                                                   chunk_size=STORIES), now=NOW)
+    before = set(multiprocessing.active_children())
+    options = ChunkOptions(workers=1, concurrency=1, checkpoint_every=2)
+    report = run_chunk(rt.registry, rt.store, plan, 0, options)
+    assert report.results["new"] == STORIES
+    assert set(multiprocessing.active_children()) == before
+
+
+def test_a_backfill_leaves_no_parser_process_behind(
+    tmp_path: Path, runtimes: Callable[[Path, str, str], Runtime]
+) -> None:
+    generate_stories(tmp_path / "archive", STORIES)
+    rt = runtimes(tmp_path / "bf", f"sqlite:///{tmp_path / 'r.db'}",
+                  (tmp_path / "store").as_uri())
+    before = set(multiprocessing.active_children())
+    request = BackfillRequest((tmp_path / "archive").as_uri(), chunk_size=2)
+    options = ChunkOptions(workers=1, concurrency=1, checkpoint_every=2)
+    result = run_backfill(rt, request, now=NOW, options=options)
+    assert result.plan.chunks == 2 and result.report.results["new"] == STORIES
+    assert set(multiprocessing.active_children()) == before
