@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -214,13 +215,28 @@ class ComposeStack:
         return wait_for(f"{dag_id} run {run_id}", state, timeout, every=3)
 
     def wait_for_quiet(self, timeout: float) -> list[dict[str, Any]]:
-        """Every run of both DAGs, once none is queued or running."""
+        """Every run of both DAGs, once none is queued or running and a partner_feeds run
+        was queued after the last afp_ingest started: each afp_ingest run's last task
+        sends an ``articles`` event, and the scheduler queues the partner_feeds run it
+        starts a moment later (sometimes before the afp_ingest run is marked ended)."""
         def quiet() -> list[dict[str, Any]] | None:
             runs = [r for dag_id in DAG_IDS for r in self.runs(dag_id)]
-            return runs if all(r["state"] in FINISHED for r in runs) else None
+            if not all(r["state"] in FINISHED for r in runs):
+                return None
+            ingest_starts = [_instant(r["start_date"]) for r in runs
+                             if r["dag_id"] == "afp_ingest" and r["start_date"]]
+            feeds_queued = [_instant(r["queued_at"]) for r in runs
+                            if r["dag_id"] == "partner_feeds" and r["queued_at"]]
+            if ingest_starts and not (feeds_queued and max(feeds_queued) > max(ingest_starts)):
+                return None
+            return runs
 
         runs: list[dict[str, Any]] = wait_for("every run to finish", quiet, timeout, every=3)
         return runs
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def main() -> int:
