@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -313,19 +312,10 @@ def registry_url(database: str, server: str) -> Iterator[str]:
     if database == "sqlite":
         yield "sqlite"
         return
-    from sqlalchemy import create_engine, make_url, text
+    from ingest.registry.engine import fresh_schema
 
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
+    with fresh_schema(server, "bench") as url:
+        yield url
 
 
 if __name__ == "__main__":

@@ -25,11 +25,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import insert, make_url, text
 
 from ingest.model import Article
 from ingest.registry import SQLRegistry, open_registry
 from ingest.registry import schema as t
+from ingest.registry.engine import fresh_schema
 from ingest.registry.migrate import upgrade_database
 from ingest.registry.sql import substance_hash
 
@@ -168,17 +169,8 @@ def database(url: str | None, size: int, cache: Path) -> Iterator[tuple[str, boo
             copy_sqlite(kept, path)
         yield f"sqlite:///{path}", kept.exists()
         return
-    schema = f"bench_registry_{size}"
-    admin = create_engine(url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False), False
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    finally:
-        admin.dispose()
+    with fresh_schema(url, f"bench_registry_{size}") as scoped:
+        yield scoped, False
 
 
 def main() -> None:

@@ -77,6 +77,49 @@ def free_port() -> int:
         return port
 
 
+class AirflowREST:
+    """The REST calls both harnesses make, as ops would from the UI, as the admin user.
+
+    A harness gives ``api`` (the API server's base URL) and ``admin_password()``."""
+
+    _token = ""  # fetched on the first call
+
+    @property
+    def api(self) -> str:
+        raise NotImplementedError
+
+    def admin_password(self) -> str:
+        raise NotImplementedError
+
+    def _headers(self) -> dict[str, str]:
+        if not self._token:
+            response = requests.post(f"{self.api}/auth/token", timeout=10, json={
+                "username": "admin", "password": self.admin_password()})
+            response.raise_for_status()
+            self._token = str(response.json()["access_token"])
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        return requests.get(f"{self.api}{path}", params=params, headers=self._headers(),
+                            timeout=30)
+
+    def call(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = requests.request(method, f"{self.api}{path}", json=body, timeout=30,
+                                    headers=self._headers())
+        if not response.ok:
+            raise ClusterError(f"{method} {path}: {response.status_code} {response.text}")
+        result: dict[str, Any] = response.json()
+        return result
+
+    def unpause(self, dag_id: str) -> None:
+        self.call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
+
+    def trigger(self, dag_id: str) -> str:
+        """A manual run, as ops would start one from the UI; its run id."""
+        run = self.call("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None})
+        return str(run["dag_run_id"])
+
+
 @dataclass
 class Process:
     name: str
@@ -100,7 +143,7 @@ class Process:
 
 
 @dataclass
-class LocalCluster:
+class LocalCluster(AirflowREST):
     """One Airflow cluster: start it, drive it over the REST API, read its database, stop it."""
 
     postgres_url: str = DEFAULT_POSTGRES
@@ -202,7 +245,7 @@ class LocalCluster:
             if proc.name.startswith("worker-"):
                 wait_for(f"{proc.name} to be ready", partial(self._ready, proc), timeout)
         wait_for("the DAGs to be parsed", lambda: all(
-            self._get(f"/api/v2/dags/{dag_id}").ok for dag_id in DAG_IDS), timeout)
+            self.get(f"/api/v2/dags/{dag_id}").ok for dag_id in DAG_IDS), timeout)
 
     def stop(self, grace: float = 30) -> None:
         """Stop every process (newest first) and drop the databases, whatever state they are in."""
@@ -270,32 +313,8 @@ class LocalCluster:
 
     # -- driving it -------------------------------------------------------------------
 
-    def _token(self) -> str:
-        response = requests.post(f"{self.api}/auth/token",
-                                 json={"username": "admin", "password": "admin"}, timeout=10)
-        response.raise_for_status()
-        token: str = response.json()["access_token"]
-        return token
-
-    def _get(self, path: str) -> requests.Response:
-        return requests.get(f"{self.api}{path}", timeout=10,
-                            headers={"Authorization": f"Bearer {self._token()}"})
-
-    def _call(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = requests.request(method, f"{self.api}{path}", json=body, timeout=30,
-                                    headers={"Authorization": f"Bearer {self._token()}"})
-        if not response.ok:
-            raise ClusterError(f"{method} {path}: {response.status_code} {response.text}")
-        result: dict[str, Any] = response.json()
-        return result
-
-    def unpause(self, dag_id: str) -> None:
-        self._call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
-
-    def trigger(self, dag_id: str) -> str:
-        """A manual run through the REST API, as ops would from the UI; its run id."""
-        run = self._call("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None})
-        return str(run["dag_run_id"])
+    def admin_password(self) -> str:
+        return "admin"
 
     def query(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         engine = create_engine(self.airflow_db)

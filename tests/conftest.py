@@ -3,64 +3,80 @@
 ``pg_url`` gives each test its own PostgreSQL schema (dropped afterwards). When the server
 is unreachable the test skips, unless ``INGEST_REQUIRE_POSTGRES=1`` makes that a failure.
 ``INGEST_TEST_POSTGRES_URL`` points at another server. ``registry_url`` runs a test once
-on SQLite and once on PostgreSQL. With ``INGEST_HYPOTHESIS_EXAMPLES`` set (``make mutants``),
-Hypothesis draws the same examples on every run and keeps no database, so a mutant's verdict
-does not depend on the luck of the draw or on what an earlier mutant's failure saved.
+on SQLite and once on PostgreSQL. ``redis_url`` is the machine's Redis (db 15, or
+``INGEST_TEST_REDIS_URL``), required by ``INGEST_REQUIRE_REDIS=1`` in the same way.
+With ``INGEST_HYPOTHESIS_EXAMPLES`` set (``make mutants``), Hypothesis draws the same
+examples on every run and keeps no database, so a mutant's verdict does not depend on
+the luck of the draw or on what an earlier mutant's failure saved.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from hypothesis import settings
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from hypothesis_examples import ENV as EXAMPLES_ENV
+from ingest.registry.engine import fresh_schema
 
 POSTGRES_URL = os.environ.get(
     "INGEST_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+REDIS_URL = os.environ.get("INGEST_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 if os.environ.get(EXAMPLES_ENV):
     settings.register_profile("mutants", derandomize=True, database=None)
     settings.load_profile("mutants")
 
 
+def _reachable(name: str, url: str, check: Callable[[], object], require: str) -> str:
+    """``url`` once ``check()`` answered; else skip, or fail when ``require`` is set to 1."""
+    try:
+        check()
+    except Exception as exc:
+        reason = f"{name} not reachable at {url}: {exc}"
+        if os.environ.get(require) == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The PostgreSQL URL, once checked reachable."""
     engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
+
+    def select_one() -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        reason = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}"
-        if os.environ.get("INGEST_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+
+    try:
+        return _reachable("PostgreSQL", POSTGRES_URL, select_one, "INGEST_REQUIRE_POSTGRES")
     finally:
         engine.dispose()
-    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis URL, once checked reachable (tests use keys of their own)."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        return _reachable("Redis", REDIS_URL, client.ping, "INGEST_REQUIRE_REDIS")
+    finally:
+        client.close()
 
 
 @pytest.fixture
 def pg_url(postgres_server: str) -> Iterator[str]:
     """A URL whose connections see only a fresh, empty schema of their own."""
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_server)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(postgres_server).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
+    with fresh_schema(postgres_server, "test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -23,11 +23,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import requests
-
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "deploy"))
-from cluster import DAG_IDS, FINISHED, ClusterError, wait_for  # noqa: E402
+from cluster import DAG_IDS, FINISHED, AirflowREST, ClusterError, wait_for  # noqa: E402
 
 PROJECT = "ingest-compose-test"
 FILES = ("docker-compose.yml", "deploy/compose/docker-compose.local.yml")
@@ -65,12 +63,11 @@ class Container:
 
 
 @dataclass
-class ComposeStack:
+class ComposeStack(AirflowREST):
     images: dict[str, str]
     ports: dict[str, int] = field(default_factory=lambda: {
         name: free_port() for name in ("AIRFLOW_HOST_PORT", "MINIO_HOST_PORT",
                                        "MINIO_CONSOLE_HOST_PORT", "INGEST_API_HOST_PORT")})
-    _token: str = ""
 
     @property
     def api(self) -> str:
@@ -159,35 +156,9 @@ class ComposeStack:
 
     # -- the REST API -----------------------------------------------------------------
 
-    def _auth(self) -> dict[str, str]:
-        if not self._token:
-            apiserver = next(c.name for c in self.containers()
-                             if c.service == "airflow-apiserver")
-            passwords = json.loads(self.exec(apiserver, "cat", PASSWORDS).stdout)
-            response = requests.post(f"{self.api}/auth/token", timeout=10, json={
-                "username": "admin", "password": passwords["admin"]})
-            response.raise_for_status()
-            self._token = response.json()["access_token"]
-        return {"Authorization": f"Bearer {self._token}"}
-
-    def get(self, path: str, **params: Any) -> requests.Response:
-        return requests.get(f"{self.api}{path}", params=params, headers=self._auth(),
-                            timeout=30)
-
-    def call(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = requests.request(method, f"{self.api}{path}", json=body, timeout=30,
-                                    headers=self._auth())
-        if not response.ok:
-            raise ClusterError(f"{method} {path}: {response.status_code} {response.text}")
-        result: dict[str, Any] = response.json()
-        return result
-
-    def unpause(self, dag_id: str) -> None:
-        self.call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
-
-    def trigger(self, dag_id: str) -> str:
-        run = self.call("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None})
-        return str(run["dag_run_id"])
+    def admin_password(self) -> str:
+        apiserver = next(c.name for c in self.containers() if c.service == "airflow-apiserver")
+        return str(json.loads(self.exec(apiserver, "cat", PASSWORDS).stdout)["admin"])
 
     def runs(self, dag_id: str) -> list[dict[str, Any]]:
         body = self.get(f"/api/v2/dags/{dag_id}/dagRuns", limit=100, order_by="id").json()

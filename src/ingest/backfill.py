@@ -5,9 +5,9 @@ A backfill lists its source once into a manifest beside the run in the object st
 ``plan.json`` last, as the commit mark). Each chunk then reads its objects ahead with a
 small thread pool (a bounded window), which also stores their raw bytes; parser processes
 (``backfill_parse``) parse and hash one batch of ``checkpoint_every`` objects while this
-process records the one before, in manifest order, as ``ingest_stored`` would
-(``backfill_record``: one registry write for the raw objects and one for the versions of
-a batch), so the registry ends exactly as a live ingest of the same items would leave it.
+process records the one before, in manifest order, through ``ingest_stored`` (one
+registry write for the raw objects and one for the versions of a batch), so the registry
+ends exactly as a live ingest of the same items would leave it.
 After each batch the chunk's offset and counts go to the registry: a killed chunk resumes
 there, a finished chunk is never read again.
 
@@ -58,9 +58,8 @@ from ingest.backfill_plan import (
     request_from_params,
 )
 from ingest.backfill_publish import publish_on
-from ingest.backfill_record import record_parsed
 from ingest.errors import Reason
-from ingest.pipeline import Arrival, IngestReport, StoredItem, raw_key
+from ingest.pipeline import Arrival, IngestReport, StoredItem, ingest_stored, raw_key
 from ingest.publish.objectstore import ObjectNotFound, ObjectStore, open_store
 from ingest.registry.api import ArticleRegistry
 from ingest.sources.base import RawItem, SourceFailure
@@ -165,9 +164,10 @@ def run_chunk(
                     Arrival(at, items, skip_known=not request.reprocess and index >= replay_until)
                     for index, (at, items) in enumerate(batch, start=state.offset)
                 ]
-                reports = record_parsed(
-                    arrivals, outcomes, registry=registry, store=store,
-                    syndicate=request.publish, renormalise=request.reprocess,
+                reports = ingest_stored(
+                    arrivals, registry=registry, store=store, parsed_as=outcomes,
+                    max_item_bytes=options.max_item_bytes, syndicate=request.publish,
+                    renormalise=request.reprocess,
                 )
                 for done in reports:
                     state.report.merge(done)

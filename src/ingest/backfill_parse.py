@@ -18,14 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 
-from ingest.parsers.base import ParsedItem, ParseFailure
-from ingest.pipeline import StoredItem, _parse, store_raw
+from ingest.pipeline import Outcomes, StoredItem, parse_outcomes, store_raw
 from ingest.publish.objectstore import ObjectStore, open_store
-from ingest.registry.bulk import Hashes, hash_version
 from ingest.sources.base import RawItem, SourceFailure
 
-# What parsing one stored item gave: each version hashed for the registry, or a failure.
-Outcomes = list[tuple[ParsedItem, Hashes] | ParseFailure]
 Read = tuple[datetime, list[StoredItem | SourceFailure]]  # one object's items, raw stored
 GROUP = 16  # items per task: a task's round trip costs about one item's parse
 _WATCH_SECONDS = 0.2
@@ -66,11 +62,7 @@ def parse_group(
     hashed (in a worker)."""
     store = worker_store(store_url)
     list(worker_threads().map(lambda pair: store_raw(pair[0], store, pair[1]), items))
-    return [
-        [o if isinstance(o, ParseFailure) else (o, hash_version(o.article))
-         for o in _parse(item, max_item_bytes)]
-        for item, _ in items
-    ]
+    return [parse_outcomes(item, max_item_bytes) for item, _ in items]
 
 
 def worker_store(url: str) -> ObjectStore:

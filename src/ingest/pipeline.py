@@ -27,6 +27,7 @@ from ingest.publish.media import MediaCopier, MediaFetch
 from ingest.publish.objectstore import ObjectStore, open_store
 from ingest.publish.push import Pusher, push_partners
 from ingest.registry.api import ArticleRegistry, RawRecord, RecordResult, VersionRecord
+from ingest.registry.sql import Hashes, hash_version
 from ingest.sources.base import RawItem, SourceFailure
 from ingest.sources.drop import DropFolderSource, PendingFile
 from ingest.validate import validate_ninjs
@@ -38,6 +39,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SKIPPED = "skipped"  # a result count: a known raw object left alone (``skip_known``)
+
+
+# What parsing one stored item gave: each version with its registry hashes (None: to be
+# computed when recorded), or why it failed.
+Outcomes = list[tuple[ParsedItem, Hashes | None] | ParseFailure]
 
 
 def raw_key(item: RawItem, received_at: datetime) -> str:
@@ -166,6 +172,7 @@ def ingest_stored(
     syndicate: bool = True,
     renormalise: bool = False,
     media: MediaCopier | None = None,
+    parsed_as: Iterable[Outcomes] | None = None,
 ) -> list[IngestReport]:
     """Note stored items in the registry, parse and validate them, record their versions.
 
@@ -173,7 +180,10 @@ def ingest_stored(
     (quarantines aside), with the results ``ingest_one`` gives item by item in the same
     order; one report per arrival. ``renormalise``: see ``ArticleRegistry.record_versions``.
     ``media``: see ``ingest_items``; a version is recorded pointing at its copies.
+    ``parsed_as``: each stored item's outcomes, parsed and hashed elsewhere (a backfill's
+    parser processes: ``parse_outcomes``), one list per ``StoredItem`` in order.
     """
+    given = iter(parsed_as) if parsed_as is not None else None
     reports = [IngestReport() for _ in arrivals]
     new = iter(registry.record_raws([
         RawRecord(entry.key, entry.item.source, entry.key.rsplit("/", 1)[1],
@@ -181,6 +191,7 @@ def ingest_stored(
         for arrival in arrivals for entry in arrival.items if isinstance(entry, StoredItem)
     ]))
     parsed: list[tuple[IngestReport, StoredItem, ParsedItem, datetime]] = []
+    hashes: list[Hashes | None] = []
     for report, arrival in zip(reports, arrivals, strict=True):
         at = arrival.received_at
         for entry in arrival.items:
@@ -192,29 +203,37 @@ def ingest_stored(
                 report.quarantined[entry.reason] += 1
                 continue
             is_new = next(new)
+            outcomes = next(given) if given is not None else None
             report.raw_items += 1
             report.raw_new += is_new
             if arrival.skip_known and not is_new:
                 report.results[SKIPPED] += 1
                 continue
-            for outcome in _parse(entry.item, max_item_bytes):
+            if outcomes is None:
+                outcomes = [o if isinstance(o, ParseFailure) else (o, None)
+                            for o in _parse(entry.item, max_item_bytes)]
+            for outcome in outcomes:
                 if isinstance(outcome, ParseFailure):
                     _quarantine(registry, entry.key, entry.item, outcome, at, report)
                 else:
-                    parsed.append((report, entry, outcome, at))
+                    parsed.append((report, entry, outcome[0], at))
+                    hashes.append(outcome[1])
     if media is not None:
-        for report, _, outcome, _ in parsed:
-            report.media.update(media.localise(outcome.article))
+        for report, _, item, _ in parsed:
+            report.media.update(media.localise(item.article))
+    # hashes given with the outcomes are of the articles as parsed: not once localised
+    known = [h for h in hashes if h is not None]
     results = registry.record_versions(
         [VersionRecord(p.article, entry.key, at) for _, entry, p, at in parsed],
         syndicate=syndicate, renormalise=renormalise,
+        hashes=known if media is None and len(known) == len(hashes) else None,
     )
-    for (report, entry, outcome, _), result in zip(parsed, results, strict=True):
+    for (report, entry, item, _), result in zip(parsed, results, strict=True):
         report.results[result] += 1
         if result not in (RecordResult.NEW, RecordResult.RENORMALISED):
             continue
-        report.stripped.update(s.kind for s in outcome.stripped)
-        write_audit(store, entry, outcome, result)
+        report.stripped.update(s.kind for s in item.stripped)
+        write_audit(store, entry, item, result)
     return reports
 
 
@@ -230,6 +249,13 @@ def write_audit(
         store.put(key, _audit(entry.item, entry.key, outcome))
     elif store.head(key) is not None:
         store.delete(key)
+
+
+def parse_outcomes(item: RawItem, max_item_bytes: int) -> Outcomes:
+    """``_parse`` with each version hashed for the registry (``hash_version``): what a
+    backfill's parser process hands to ``ingest_stored``."""
+    return [o if isinstance(o, ParseFailure) else (o, hash_version(o.article))
+            for o in _parse(item, max_item_bytes)]
 
 
 def _parse(item: RawItem, max_item_bytes: int) -> list[ParsedItem | ParseFailure]:

@@ -10,6 +10,8 @@ partner's ``requests_per_minute``, from the contract, counted by the test itself
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -142,8 +144,29 @@ def test_processes_sharing_a_registry_never_pass_the_quota(registry: SQLRegistry
     assert not any(q.admit("k", 100, limit) for q in processes)
 
 
-def test_worker_threads_of_one_process_admit_exactly_the_quota(registry: SQLRegistry) -> None:
-    quota, limit = Quota(registry), 300
-    with ThreadPoolExecutor(8) as pool:
+def test_worker_threads_of_one_process_admit_exactly_the_quota(
+    registry: SQLRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One claim of a key at a time: threads that did not wait for the claim in flight
+    would claim again, or write over what it got, and requests would be lost or doubled."""
+    in_flight, most = 0, 0
+    count = threading.Lock()
+
+    def slow_claim(*args: object) -> int:  # a registry round trip, long enough to overlap
+        nonlocal in_flight, most
+        with count:
+            in_flight += 1
+            most = max(most, in_flight)
+        time.sleep(0.005)
+        try:
+            return claim_requests(*args)  # type: ignore[arg-type]
+        finally:
+            with count:
+                in_flight -= 1
+
+    monkeypatch.setattr("ingest.api.quota.claim_requests", slow_claim)
+    quota, limit = Quota(registry), 1000  # claims grow to 100: many in flight at once
+    with ThreadPoolExecutor(32) as pool:
         admitted = sum(pool.map(lambda _: quota.admit("k", 100, limit), range(limit + 100)))
+    assert most == 1
     assert admitted == limit

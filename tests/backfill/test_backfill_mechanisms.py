@@ -125,12 +125,11 @@ def test_objects_half_recorded_by_a_crash_are_replayed_on_resume(
     after its checkpoint again (not skip it as known), whether the crash came before the
     first checkpoint (only the chunk's "started" mark) or after one."""
     from ingest.reconcile import reconcile
-    from ingest.registry.bulk import record_hashed
 
     rt = runtimes(tmp_path / "bf", f"sqlite:///{tmp_path / 'bf.db'}",
                   (tmp_path / "store").as_uri())
     registry = rt.registry
-    real = record_hashed  # records the batch's versions, after its raw objects
+    real = registry.record_versions  # the batch's versions, after its raw objects
     calls = 0
 
     def crash_on_batch(*args: object, **kwargs: object) -> object:
@@ -140,7 +139,7 @@ def test_objects_half_recorded_by_a_crash_are_replayed_on_resume(
             raise ConnectionError("registry lost mid-batch")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("ingest.backfill_record.record_hashed", crash_on_batch)
+    monkeypatch.setattr(registry, "record_versions", crash_on_batch)
     inner = LocalObjectStore(archive)
     with pytest.raises(ConnectionError):
         _run(rt, archive, ReadRecordingStore(inner), monkeypatch)

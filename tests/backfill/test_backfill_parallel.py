@@ -14,7 +14,6 @@ from ingest.backfill_parse import Read, open_pool, parse_ahead
 from ingest.pipeline import StoredItem, raw_key
 from ingest.publish.objectstore import LocalObjectStore
 from ingest.registry.api import RawRecord
-from ingest.registry.bulk import record_raws
 from ingest.registry.sql import SQLRegistry
 from ingest.runtime import Runtime
 from ingest.sources.base import RawItem
@@ -24,14 +23,14 @@ AT = datetime(2026, 10, 1, tzinfo=UTC)
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
-def test_bulk_raw_writes_say_which_raw_objects_were_new(registry_url: str) -> None:
+def test_raw_writes_say_which_raw_objects_were_new(registry_url: str) -> None:
     with SQLRegistry(registry_url) as registry:
         registry.upgrade()
         registry.record_raw(key="raw/b", source="drop", sha256="b", size=2, received_at=AT)
         raws = [RawRecord(f"raw/{k}", "drop", k, 1, AT) for k in ("a", "b", "a", "c")]
         # b was known; the second a repeats the first in the same batch
-        assert record_raws(registry, raws) == [True, False, False, True]
-        assert record_raws(registry, raws[:1]) == [False]
+        assert registry.record_raws(raws) == [True, False, False, True]
+        assert registry.record_raws(raws[:1]) == [False]
         assert sorted(registry.raw_ledger().raw) == ["raw/a", "raw/b", "raw/c"]
 
 

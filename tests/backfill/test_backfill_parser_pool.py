@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from backfill_helpers import generate_stories
 
 from ingest.backfill import (
@@ -30,12 +31,15 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 STORIES = 4
 
 
-def test_a_chunk_that_starts_its_own_parsers_stops_them(
-    tmp_path: Path, runtimes: Callable[[Path, str, str], Runtime]
-) -> None:
+@pytest.fixture
+def rt(tmp_path: Path, runtimes: Callable[[Path, str, str], Runtime]) -> Runtime:
+    """A runtime of the test's own, beside an archive of ``STORIES`` stories in tmp."""
     generate_stories(tmp_path / "archive", STORIES)
-    rt = runtimes(tmp_path / "bf", f"sqlite:///{tmp_path / 'r.db'}",
-                  (tmp_path / "store").as_uri())
+    return runtimes(tmp_path / "bf", f"sqlite:///{tmp_path / 'r.db'}",
+                    (tmp_path / "store").as_uri())
+
+
+def test_a_chunk_that_starts_its_own_parsers_stops_them(tmp_path: Path, rt: Runtime) -> None:
     plan = plan_backfill(rt.store, BackfillRequest((tmp_path / "archive").as_uri(),
                                                    chunk_size=STORIES), now=NOW)
     before = set(multiprocessing.active_children())
@@ -45,12 +49,7 @@ def test_a_chunk_that_starts_its_own_parsers_stops_them(
     assert set(multiprocessing.active_children()) == before
 
 
-def test_a_backfill_leaves_no_parser_process_behind(
-    tmp_path: Path, runtimes: Callable[[Path, str, str], Runtime]
-) -> None:
-    generate_stories(tmp_path / "archive", STORIES)
-    rt = runtimes(tmp_path / "bf", f"sqlite:///{tmp_path / 'r.db'}",
-                  (tmp_path / "store").as_uri())
+def test_a_backfill_leaves_no_parser_process_behind(tmp_path: Path, rt: Runtime) -> None:
     before = set(multiprocessing.active_children())
     request = BackfillRequest((tmp_path / "archive").as_uri(), chunk_size=2)
     options = ChunkOptions(workers=1, concurrency=1, checkpoint_every=2)

@@ -9,33 +9,18 @@ opening its own connection, as Celery workers do.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 import uuid
 from collections.abc import Callable
 
 import pytest
-import redis
 
 from ingest.registry import upgrade_database
 from ingest.registry.engine import make_engine
 from ingest.sources.budget import RedisBudget, RegistryBudget, RequestBudget, shared_budget
 from ingest.sources.retry import BudgetExhausted
 
-REDIS_URL = os.environ.get("INGEST_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WORKERS, TRIES, CAPACITY = 4, 40, 100  # 160 attempts on a budget of 100 an hour
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        reason = f"Redis not reachable at {REDIS_URL}: {exc}"
-        if os.environ.get("INGEST_REQUIRE_REDIS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return REDIS_URL
 
 
 class Opened:

@@ -1,19 +1,14 @@
-"""Fixtures for the trigger tests: a registry, store and drop folder of the test's own; Redis.
+"""Fixtures for the trigger tests: a registry, store and drop folder of the test's own.
 
-Redis is the machine's (``INGEST_TEST_REDIS_URL``, default 127.0.0.1:6379 db 15), each
-test on list keys of its own; skipped when unreachable unless ``INGEST_REQUIRE_REDIS=1``.
+Redis is ``redis_url`` (tests/conftest.py); each test uses list keys of its own.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-import redis
 from trigger_support import REPO
-
-REDIS_URL = os.environ.get("INGEST_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
@@ -32,18 +27,3 @@ def ingest_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("INGEST_DROP_NOTIFY", "INGEST_AFP_BASE_URL", "INGEST_REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
     return drop
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        reason = f"Redis not reachable at {REDIS_URL}: {exc}"
-        if os.environ.get("INGEST_REQUIRE_REDIS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    finally:
-        client.close()
-    return REDIS_URL

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from ingest.model import Article
 
@@ -254,9 +254,11 @@ class ArticleRegistry(Protocol):
     def record_versions(
         self, records: Sequence[VersionRecord], *, syndicate: bool = True,
         renormalise: bool = False,
+        hashes: Sequence[tuple[str, str, dict[str, Any]]] | None = None,
     ) -> list[RecordResult]:
         """``record_version`` for each in order, in one transaction: the same results and rows
         as one call per version, for a fraction of the round trips (archive loads).
+        ``hashes``: each record's ``sql.hash_version``, when the caller computed it already.
 
         ``renormalise`` (a backfill's ``reprocess``, after a rules change): a version parsed
         again from the raw object it was stored from, now with other content, is rewritten

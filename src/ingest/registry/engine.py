@@ -10,10 +10,12 @@ bounded number of times; because each attempt is one transaction, nothing is rec
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 T = TypeVar("T")
@@ -88,3 +90,21 @@ def transact(engine: Engine, work: Callable[[Connection], T], attempts: int = AT
                 raise
             time.sleep(_BACKOFF_SECONDS * attempt)
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+@contextmanager
+def fresh_schema(server: str, prefix: str) -> Iterator[str]:
+    """A URL on the PostgreSQL ``server`` whose connections see only a new, empty schema
+    of their own (``prefix`` and a random suffix), dropped afterwards: tests and benchmarks
+    run side by side in one database."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()

@@ -78,9 +78,10 @@ USABLE = "usable"
 FEED_PAGE = 1000  # largest page; the first is FEED_FIRST_PAGE and each one doubles
 FEED_FIRST_PAGE = 100
 _DELIVERY_BATCH = 500
-_RAW_BATCH = 500
 _RELEASE_LOCK = 0x1D6E58  # any fixed number, not migrate's: releases take turns on it
-# A version to record, its content and substance hashes, and its registry record.
+# A version's content and substance hashes and its registry record (``hash_version``),
+# and the version to record beside them.
+Hashes = tuple[str, str, dict[str, Any]]
 _Hashed = tuple[VersionRecord, str, str, dict[str, Any]]
 _VERSION_COLUMNS = (
     t.versions.c.uri,
@@ -101,6 +102,13 @@ _VERSION_COLUMNS = (
     # nobody reads are never parsed
     cast(t.versions.c.record, Text).label("record"),
 )
+
+
+def hash_version(article: Article) -> Hashes:
+    """What recording a version computes of it before its SQL (``to_record`` is costly:
+    once per version; a backfill runs it in its parser processes)."""
+    document = article.to_record()
+    return article.content_hash(), substance_hash(document), document
 
 
 def substance_hash(record: dict[str, Any]) -> str:
@@ -153,21 +161,12 @@ class SQLRegistry(PushLog, MediaRefs):
                 "key": raw.key, "source": raw.source, "sha256": raw.sha256, "size": raw.size,
                 "received_at": raw.received_at,
             })
-        values = list(rows.values())
-
-        def work(conn: Connection) -> set[str]:
-            inserted: set[str] = set()
-            for start in range(0, len(values), _RAW_BATCH):
-                stmt = (
-                    self._insert(t.raw_objects)
-                    .values(values[start : start + _RAW_BATCH])
-                    .on_conflict_do_nothing()
-                    .returning(t.raw_objects.c.key)
-                )
-                inserted.update(conn.execute(stmt).scalars())
-            return inserted
-
-        inserted = transact(self._writer, work) if values else set()
+        # one statement, compiled once, run over every row (a multi-row VALUES built per
+        # call was compiled each time: a third of a backfill's writer time)
+        stmt = self._insert(t.raw_objects).on_conflict_do_nothing().returning(t.raw_objects.c.key)
+        inserted = set(transact(
+            self._writer, lambda conn: conn.execute(stmt, list(rows.values())).scalars().all(),
+        )) if rows else set()
         new: list[bool] = []
         for raw in raws:  # only the first of a repeated key is new
             new.append(raw.key in inserted)
@@ -183,12 +182,11 @@ class SQLRegistry(PushLog, MediaRefs):
 
     def record_versions(
         self, records: Sequence[VersionRecord], *, syndicate: bool = True,
-        renormalise: bool = False,
+        renormalise: bool = False, hashes: Sequence[Hashes] | None = None,
     ) -> list[RecordResult]:
-        hashed: list[_Hashed] = []
-        for r in records:  # to_record is costly: once per version
-            document = r.article.to_record()
-            hashed.append((r, r.article.content_hash(), substance_hash(document), document))
+        given = hashes if hashes is not None else [hash_version(r.article) for r in records]
+        hashed: list[_Hashed] = [
+            (record, *hashed_as) for record, hashed_as in zip(records, given, strict=True)]
         if not hashed:
             return []
         return transact(
@@ -675,24 +673,7 @@ class SQLRegistry(PushLog, MediaRefs):
     def screened_releases(
         self, after: int, upto: int, *, languages: Sequence[str] | None, limit: int
     ) -> list[tuple[int, str]]:
-        """Releases by primary key; ``lower()`` folds as ``casefold`` does only in ASCII,
-        so a language with anything but ASCII letters, digits and ``-`` always passes."""
-        r, v = t.releases.c, t.versions.c
-        stmt = (
-            select(r.seq, r.uri)
-            .select_from(t.releases)
-            .join(t.versions, and_(v.uri == r.uri, v.version == r.version))
-            .where(r.seq > after, r.seq <= upto)
-            .order_by(r.seq)
-            .limit(limit)
-        )
-        if languages is not None:
-            folded = func.lower(v.language)
-            stmt = stmt.where(or_(
-                v.status == CANCELED, folded.in_(list(languages)),
-                *(folded.like(f"{language}-%") for language in languages),
-                v.language.regexp_match("[^A-Za-z0-9-]"),
-            ))
+        stmt = screened(self.engine.dialect.name, after, upto, languages=languages, limit=limit)
         return [(int(seq), str(uri)) for seq, uri in self._rows(stmt)]
 
     def story_releases(
@@ -808,6 +789,35 @@ def _advance_story(
         )
     story["visible"] = shown and not story["killed"] and story["status"] == USABLE
     story["updated_at"] = at
+
+
+_NOT_A_CODE = "[^A-Za-z0-9-]"  # a language with any of these always passes the screen
+
+
+def screened(
+    dialect: str, after: int, upto: int, *, languages: Sequence[str] | None, limit: int
+) -> Select[Any]:
+    """The first ``limit`` releases in ``(after, upto]`` whose version's columns may be in
+    ``languages`` (None: all), as (seq, uri), by primary key. ``lower()`` folds as
+    ``casefold`` does only in ASCII, so a language with anything but ASCII letters, digits
+    and ``-`` always passes; that test is SQLite's built-in ``GLOB`` there (its ``REGEXP``
+    is a Python function called per row)."""
+    r, v = t.releases.c, t.versions.c
+    stmt = (
+        select(r.seq, r.uri)
+        .select_from(t.releases)
+        .join(t.versions, and_(v.uri == r.uri, v.version == r.version))
+        .where(r.seq > after, r.seq <= upto)
+        .order_by(r.seq)
+        .limit(limit)
+    )
+    if languages is None:
+        return stmt
+    folded = func.lower(v.language)
+    odd = (v.language.op("GLOB")(f"*{_NOT_A_CODE}*") if dialect == "sqlite"
+           else v.language.regexp_match(_NOT_A_CODE))
+    return stmt.where(or_(v.status == CANCELED, folded.in_(list(languages)),
+                          *(folded.like(f"{language}-%") for language in languages), odd))
 
 
 def _version_row(row: Row[Any], start: int = 0) -> VersionRow:

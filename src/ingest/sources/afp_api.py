@@ -18,13 +18,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
 
 import requests
 
 from ingest.sources.base import RawItem
-from ingest.sources.budget import RequestBudget
 from ingest.sources.retry import (
     RETRYABLE_STATUS,
     BudgetExhausted,
@@ -32,6 +31,9 @@ from ingest.sources.retry import (
     TokenBucket,
     retry_after_seconds,
 )
+
+if TYPE_CHECKING:  # the budget's Redis and registry clients load only where one is made
+    from ingest.sources.budget import RequestBudget
 
 __all__ = [
     "MAX_ROWS_LIMIT",
@@ -276,7 +278,7 @@ class AFPAPIClient:
             for doc in docs:
                 if doc.get("uno") in page.seen:
                     continue
-                published = _published(doc)
+                published = published_time(doc)
                 if published is None or start <= published < end:
                     yield doc
             if len(docs) < self.config.max_rows:
@@ -284,13 +286,13 @@ class AFPAPIClient:
             page = self._next_page(page, docs)
 
     def _next_page(self, page: _Page, docs: list[dict[str, Any]]) -> _Page:
-        last = _published(docs[-1])
+        last = published_time(docs[-1])
         if last is None:
             raise AFPAPIError("cannot page: the last document of a full page has no 'published'")
         lower = _stamp(last)
         at_lower = {
             str(doc.get("uno")) for doc in docs
-            if (published := _published(doc)) is not None and _stamp(published) == lower
+            if (published := published_time(doc)) is not None and _stamp(published) == lower
         }
         if lower == page.lower:  # a whole page inside one second: step by offset
             return _Page(lower, page.start_at + len(docs), page.seen | at_lower)
@@ -465,7 +467,9 @@ def _split(value: object) -> tuple[str, ...]:
     return tuple(part.strip() for part in parts if part.strip())
 
 
-def _published(doc: Mapping[str, Any]) -> datetime | None:
+def published_time(doc: Mapping[str, Any]) -> datetime | None:
+    """A search result's ``published`` instant (None if absent or not ISO 8601): the
+    windows' and the poll trigger's high-water mark."""
     value = doc.get("published")
     if not isinstance(value, str):
         return None

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from airflow.triggers.base import TriggerEvent
 
-from ingest.sources.afp_api import AFPAPIClient, AFPAPIError, _published
+from ingest.sources.afp_api import AFPAPIClient, AFPAPIError, published_time
 from ingest.sources.retry import BudgetExhausted, TokenBucket
 from ingest.triggers.base import IngestEventTrigger, fired, idle, open_runtime, seconds
 
@@ -54,7 +54,7 @@ class AFPProbe:
         new: list[tuple[datetime, str]] = []
         for item in islice(self.client.fetch(self.mark, now), self._rows):
             doc = json.loads(item.data)
-            published, uno = _published(doc), str(doc.get("uno", ""))
+            published, uno = published_time(doc), str(doc.get("uno", ""))
             if published is not None and uno not in self._at_mark:
                 new.append((published, uno))
         if new:
