@@ -173,13 +173,21 @@ def test_a_long_poll_returns_as_soon_as_a_story_is_released(api: Api) -> None:
     assert empty.json()["items"] == [] and time.monotonic() - started >= 1
 
 
+def _api_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "ingest.api"]
+
+
 def test_one_log_line_a_request_never_with_the_key(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="ingest.api"):
         api.feed("news", cursor="bad!")
         api.get("/v1/feed", "ingest_000000000000_guess")
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "ingest.api"]
+        # the server logs a request once its response is sent, so after the client has it
+        deadline = time.monotonic() + 5
+        while len(_api_records(caplog)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    lines = [json.loads(r.getMessage()) for r in _api_records(caplog)]
     key_id = api.keys["news"].split("_")[1]
     assert lines[0] == {**lines[0], "method": "GET", "path": "/v1/feed", "status": 400,
                         "partner": "news", "key_id": key_id}
