@@ -17,7 +17,7 @@ from backfill_helpers import generate_stories
 
 import ingest.backfill as backfill
 from ingest.backfill import BackfillRequest, Checkpoint, ChunkOptions, run_backfill
-from ingest.pipeline import IngestReport
+from ingest.pipeline import SKIPPED, IngestReport
 from ingest.publish.objectstore import LocalObjectStore, ObjectStore
 from ingest.runtime import Runtime
 
@@ -54,10 +54,10 @@ def archive(tmp_path: Path) -> Path:
 
 def _run(
     rt: Runtime, archive: Path, store: ReadRecordingStore, monkeypatch: pytest.MonkeyPatch,
-    progress: list[IngestReport] | None = None,
+    progress: list[IngestReport] | None = None, run_id: str | None = None,
 ) -> backfill.BackfillResult:
     monkeypatch.setattr(backfill, "open_store", lambda url: store)
-    request = BackfillRequest(archive.as_uri(), chunk_size=STORIES)
+    request = BackfillRequest(archive.as_uri(), chunk_size=STORIES, run_id=run_id)
     # One reader thread: reads happen in manifest order, so the log is exact.
     options = ChunkOptions(concurrency=1, checkpoint_every=EVERY)
     on_object = None if progress is None else progress.append
@@ -113,6 +113,28 @@ def test_a_chunk_killed_before_its_first_checkpoint_starts_again_from_zero(
     result = _run(rt, archive, resumed, monkeypatch)
     assert resumed.reads == keys
     assert result.report.raw_items == STORIES
+
+
+def test_a_resumed_chunk_replays_one_batch_and_skips_known_objects_after_it(
+    tmp_path: Path, archive: Path, runtimes: MakeRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replay window is counted from the checkpoint, not from the batch: a second
+    backfill of an archive the registry already holds, resumed at object 10, parses again
+    only objects 10-14 (the batch after the checkpoint, maybe half done) and leaves 15-29
+    alone as known, as it left 0-9 before the failure."""
+    rt = runtimes(tmp_path / "bf", f"sqlite:///{tmp_path / 'bf.db'}",
+                  (tmp_path / "store").as_uri())
+    inner = LocalObjectStore(archive)
+    first = _run(rt, archive, ReadRecordingStore(inner), monkeypatch, run_id="first")
+    assert first.report.results["new"] == STORIES
+
+    with pytest.raises(ConnectionError):  # the 13th read fails: 0-9 checkpointed
+        _run(rt, archive, ReadRecordingStore(inner, fail_at=13), monkeypatch, run_id="again")
+    again = _run(rt, archive, ReadRecordingStore(inner), monkeypatch, run_id="again")
+    results = again.report.results
+    assert results[SKIPPED] == STORIES - EVERY
+    assert sum(results.values()) - results[SKIPPED] == EVERY  # the replayed batch: parsed
+    assert results["new"] == 0
 
 
 @pytest.mark.parametrize("failing_batch", [1, 2])

@@ -1,7 +1,7 @@
 """Parser processes end with what started them: a chunk run on its own (an Airflow task per
 chunk, no shared pool) stops its own before it returns, and a whole backfill's chunks use
 the backfill's pool instead of starting more. Otherwise each chunk leaves its workers
-behind until the interpreter exits.
+behind until the interpreter exits; a chunk given a pool must not start one beside it.
 
 The archive is ``generate_stories``' NewsML-G2 stories; the expected count (every story
 new) is the archive's size. Found by ``make mutants`` (docs/testing.md): with the
@@ -25,6 +25,7 @@ from ingest.backfill import (
     run_backfill,
     run_chunk,
 )
+from ingest.backfill_parse import open_pool
 from ingest.runtime import Runtime
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -47,6 +48,21 @@ def test_a_chunk_that_starts_its_own_parsers_stops_them(tmp_path: Path, rt: Runt
     report = run_chunk(rt.registry, rt.store, plan, 0, options)
     assert report.results["new"] == STORIES
     assert set(multiprocessing.active_children()) == before
+
+
+def test_a_chunk_given_a_pool_starts_no_parsers_of_its_own(tmp_path: Path, rt: Runtime) -> None:
+    plan = plan_backfill(rt.store, BackfillRequest((tmp_path / "archive").as_uri(),
+                                                   chunk_size=STORIES), now=NOW)
+    options = ChunkOptions(workers=1, concurrency=1, checkpoint_every=2)
+    pool = open_pool(options.workers)
+    try:
+        before = set(multiprocessing.active_children())
+        report = run_chunk(rt.registry, rt.store, plan, 0, options, parsers=pool)
+        assert report.results["new"] == STORIES
+        assert set(multiprocessing.active_children()) == before  # the given pool's only
+    finally:
+        assert pool is not None
+        pool.shutdown()
 
 
 def test_a_backfill_leaves_no_parser_process_behind(tmp_path: Path, rt: Runtime) -> None:

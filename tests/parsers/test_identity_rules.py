@@ -55,6 +55,15 @@ def test_an_alert_genre_in_any_spelling_becomes_the_one_alert_genre(given: Subje
     assert genres == [NEWS, ALERT]  # the other genre kept, the alert with its uri
 
 
+def test_an_item_without_a_headline_takes_its_first_paragraph_as_the_alert_headline() -> None:
+    # AFP sends an alert as body only; a follow-up paragraph ("More to follow") must not
+    # become the headline, nor the body's whole text.
+    body = "<p>Quake hits X.</p><p>More to follow.</p><p>AFP</p>"
+    article = finish(story(headline=None, body_html=body))
+    assert article.headline == "Quake hits X."
+    assert article.genres == [ALERT]
+
+
 def test_an_alert_by_item_type_gains_the_alert_genre_with_its_uri() -> None:
     genres = finish(story(genres=[NEWS]), alert=True).genres
     assert genres == [NEWS, ALERT]
