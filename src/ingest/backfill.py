@@ -333,12 +333,23 @@ def publish_everything(
     return published
 
 
-def summary_lines(plan: Plan, report: IngestReport, *, dry_run: bool = False) -> list[str]:
-    """The operator's end-of-run summary: the listing, then counts by result and reason."""
+def summary_lines(
+    plan: Plan, report: IngestReport, *, dry_run: bool = False, read: int | None = None
+) -> list[str]:
+    """The operator's end-of-run summary: the listing, what this run read (``read``
+    objects: a rerun of a finished backfill reads none), then the backfill's counts by
+    result and reason, carried over from the runs before."""
     from ingest.pipeline import summary_lines as ingest_summary
 
     head = (f"backfill {plan.backfill_id}: {plan.objects} objects, {plan.bytes} bytes, "
             f"{plan.chunks} chunks")
     if dry_run:
         return [f"{head} (dry run: nothing written)"]
-    return [head, *ingest_summary(report)]
+    if read is None:
+        return [head, *ingest_summary(report)]
+    this_run = f"this run read {read} of them"
+    if read == 0 and plan.objects:
+        this_run += ("; nothing new: every chunk was already done, the counts below are "
+                     "the backfill's (--run-id NAME reads it all again, skipping what the "
+                     "registry holds)")
+    return [head, this_run, *ingest_summary(report)]

@@ -107,6 +107,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from ingest.backfill import BackfillRequest, ChunkOptions, run_backfill, summary_lines
+    from ingest.pipeline import IngestReport
     from ingest.progress import Progress
     from ingest.runtime import Runtime
     from ingest.sources.afp_api import AFPAPIConfig
@@ -121,19 +122,24 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         rt.partners()  # a missing or invalid contract stops it now, not after the archive
     afp = AFPAPIConfig.from_env() if request.source.startswith("afp-api:") else None
     progress = Progress(sys.stderr)
+    read = 0
+
+    def advance(done: IngestReport) -> None:
+        nonlocal read
+        read += 1
+        progress.advance(items=done.raw_items, errors=sum(done.quarantined.values()))
+
     result = run_backfill(
         rt, request, now=datetime.now(UTC), dry_run=args.dry_run,
         options=ChunkOptions(max_item_bytes=rt.settings.max_item_bytes, afp_config=afp,
                              afp_budget=rt.afp_budget(afp) if afp else None,
                              **({} if args.workers is None else {"workers": args.workers})),
         on_start=lambda plan: progress.start(plan.objects),
-        on_object=lambda done: progress.advance(
-            items=done.raw_items, errors=sum(done.quarantined.values())
-        ),
+        on_object=advance,
     )
     if not args.dry_run:
         progress.close()
-    for line in summary_lines(result.plan, result.report, dry_run=args.dry_run):
+    for line in summary_lines(result.plan, result.report, dry_run=args.dry_run, read=read):
         print(line)
     return 0
 

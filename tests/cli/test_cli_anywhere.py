@@ -71,9 +71,14 @@ def test_every_command_works_from_another_folder_with_only_ingest_home(elsewhere
 
     first = ok(run(elsewhere, "backfill", archive, **env))
     assert "3 objects" in first and 'versions: {"new": 2}' in first
+    assert "this run read 3 of them\n" in first
     rerun = run(elsewhere, "backfill", archive, **env)
     assert rerun.returncode == 0, rerun.stderr
     assert "0 items" in rerun.stderr  # nothing read again
+    assert "this run read 0 of them; nothing new" in rerun.stdout  # and it says so
+    again = ok(run(elsewhere, "backfill", archive, "--run-id", "again", **env))
+    # every raw object is known, the quarantined one too: none parsed again
+    assert "this run read 3 of them" in again and 'versions: {"skipped": 3}' in again
 
     reconciled = ok(run(elsewhere, "reconcile", **env))
     assert "unaccounted: 0" in reconciled
