@@ -81,7 +81,7 @@ test-cluster: env
 test-compose: env
 	INGEST_COMPOSE_TEST=1 $(BIN)/pytest tests/compose -s --timeout=3600
 
-# Mutation testing (not CI; 1443 mutants, 15.5 min wall at load 1.3-2.8: see
+# Mutation testing (not CI; 1443 mutants, 15.5 to 20.5 min wall at load 1.3 to 3: see
 # docs/testing.md, "Where the time goes"): mutmut 3 mutates the functions that
 # hold the invariants and runs their fast tests (setup.cfg [mutmut]) against each mutant,
 # then prints a score per module. Survivors and equivalents: docs/testing.md. The slow
