@@ -26,9 +26,14 @@ When the `wire_events` Asset is updated (a settled file in the drop folder, its 
 notification, or new AFP API documents: `ingest.triggers`, run by the triggerer), and
 every 10 minutes as the safety net, for the data interval of the run:
 1. lists new files in the drop folder (`INGEST_DROP_URL`, `file://` or `s3://`), in chunks;
-2. ingests each chunk (raw bytes stored first, then parsed, validated and recorded);
-3. pulls the AFP API Core window (pool `afp_api`), when `afp_default` or `INGEST_AFP_*` is set;
-4. updates the `articles` Asset, which starts `partner_feeds`.
+2. ingests each chunk (raw bytes stored first, then parsed, validated and recorded):
+   alerts, urgency 1-2 and kills first, written to `articles/` and pushed at once
+   (`ingest.urgent_lane`), then the rest; a file is done once all of it is recorded;
+3. pulls the AFP API Core window (pool `afp_api`), when `afp_default` or `INGEST_AFP_*` is set,
+   urgent items first in the same way;
+4. updates the `articles` Asset from each chunk and the API window as each ends, and once more
+   from `summarise` with the run's totals: `partner_feeds` starts on the first and takes the
+   events that arrive while it runs in its next run (`max_active_runs=1`).
 
 **When it fails:** bad items never fail a task; they are quarantined with a reason
 (`ingest status`, the ops view). A failed task is an infrastructure problem (registry,
@@ -38,6 +43,14 @@ Backfill a past window with `airflow backfill create --dag-id afp_ingest --from-
 
 
 SCHEDULE = timedelta(minutes=10)
+
+
+def announce(report: dict[str, Any]) -> dict[str, Any]:
+    """Put what a task recorded on its ``articles`` Asset event (the ``extra`` partner_feeds
+    reads), and return the report for XCom."""
+    get_current_context()["outlet_events"][ARTICLES].extra = {
+        "raw_new": report["raw_new"], "versions": report["results"]}
+    return report
 
 
 @dag(
@@ -67,26 +80,27 @@ def afp_ingest() -> None:
         return list_drop_chunks(runtime(), now=listing_time(get_current_context()),
                                 chunk_size=chunk_size)
 
-    @task(map_index_template="{{ task.op_kwargs['files'][0][0] }}")
+    # Each map index updates the Asset as it ends: partner_feeds need not wait for the run.
+    @task(outlets=[ARTICLES], map_index_template="{{ task.op_kwargs['files'][0][0] }}")
     def ingest_drop_chunk(files: list[list[str]]) -> dict[str, Any]:
         from ingest.airflow_support import run_time, runtime
         from ingest.pipeline import ingest_drop_files
 
         now = run_time(get_current_context())
-        return ingest_drop_files(runtime(), files, now=now).to_dict()
+        return announce(ingest_drop_files(runtime(), files, now=now).to_dict())
 
-    @task(pool="afp_api")
+    @task(pool="afp_api", outlets=[ARTICLES])
     def ingest_afp_api_window() -> dict[str, Any]:
         from ingest.airflow_support import afp_api_config, data_window, runtime
         from ingest.pipeline import IngestReport, ingest_afp_window
 
         config = afp_api_config()
         if config is None:
-            return IngestReport().to_dict()
+            return announce(IngestReport().to_dict())
         start, end = data_window(get_current_context(), default=SCHEDULE)
-        return ingest_afp_window(runtime(), config, start=start, end=end).to_dict()
+        return announce(ingest_afp_window(runtime(), config, start=start, end=end).to_dict())
 
-    # One Asset event per run, after every chunk and the API window: partner_feeds runs once.
+    # The run's totals, on the last Asset event of the run.
     @task(outlets=[ARTICLES], trigger_rule="none_failed")
     def summarise(reports: list[dict[str, Any]], api_report: dict[str, Any]) -> dict[str, Any]:
         from ingest.pipeline import IngestReport, log_summary
@@ -95,11 +109,7 @@ def afp_ingest() -> None:
         for report in [*reports, api_report]:
             total.merge(IngestReport.from_dict(report))
         log_summary(total)
-        summary = total.to_dict()
-        # What the run recorded, on the Asset event partner_feeds starts from (its ``extra``).
-        get_current_context()["outlet_events"][ARTICLES].extra = {
-            "raw_new": summary["raw_new"], "versions": summary["results"]}
-        return summary
+        return announce(total.to_dict())
 
     ready = prepare()
     chunks = list_drop_chunks()

@@ -1,4 +1,4 @@
-"""Partner syndication: publish new article versions, then every partner's feeds."""
+"""Partner syndication: write new article versions, rebuild the feeds whose view changed."""
 
 from __future__ import annotations
 
@@ -15,11 +15,17 @@ Runs whenever the `articles` Asset is updated (after `afp_ingest`, `web_ingest` 
 backfill with `publish=true`):
 1. writes new article versions to `articles/<id>/v<version>.json` (conditional put, never
    overwritten; embargoed versions wait for their time) and moves `latest` pointers;
-2. one mapped task per partner builds its feeds from the registry, with that partner's
-   filters and rights, kill notices included, and replaces them atomically.
+2. `partner_ids` picks the partners whose view may have changed since their last build
+   (`ingest.rebuild`, each with its reason in the task log): a release their contract may
+   take or of a story they were sent (kills, lifted embargoes included), an edited
+   contract, pushes left failing, or no build for over an hour of run time;
+3. one mapped task per partner picked builds its feeds from the registry, with that
+   partner's filters and rights, kill notices included, replaces them atomically, pushes,
+   and notes the build (registry cursor `feeds:<partner id>`).
 
 **When it fails:** one partner's failure does not block the others; its task retries with
-backoff. Check the task log (object store or push endpoint), fix, clear the task.
+backoff. A build that failed is not noted, so the next run picks the partner again.
+Check the task log (object store or push endpoint), fix, clear the task.
 """
 
 
@@ -42,10 +48,10 @@ def partner_feeds() -> None:
 
     @task
     def partner_ids() -> list[str]:
-        from ingest.airflow_support import runtime
+        from ingest.airflow_support import run_time, runtime
         from ingest.pipeline import partner_ids
 
-        return partner_ids(runtime())
+        return partner_ids(runtime(), now=run_time(get_current_context()))
 
     @task(map_index_template="{{ task.op_kwargs['partner_id'] }}")
     def build_partner(partner_id: str) -> dict[str, Any]:

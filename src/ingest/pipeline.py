@@ -29,7 +29,7 @@ from ingest.publish.push import Pusher, push_partners
 from ingest.registry.api import ArticleRegistry, RawRecord, RecordResult, VersionRecord
 from ingest.registry.sql import Hashes, hash_version
 from ingest.sources.base import RawItem, SourceFailure
-from ingest.sources.drop import DropFolderSource, PendingFile
+from ingest.sources.drop import CursorStore, DropFolderSource, PendingFile
 from ingest.validate import validate_ninjs
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def ingest_items(
     ``media`` copies the pictures' renditions into the store first (``publish.media``).
     """
     report = IngestReport()
-    for item in items:  # one at a time: a drop file is marked done once its items are in
+    for item in items:  # one at a time: what a source marks done once handed over is in
         stored = store_raw(item, store, received_at) if isinstance(item, RawItem) else item
         arrival = Arrival(received_at, [stored], skip_known)
         report.merge(ingest_stored(
@@ -343,9 +343,9 @@ def log_summary(report: IngestReport) -> None:
 # Use cases over a Runtime: what DAG tasks and CLI commands call.
 
 
-def drop_source(rt: Runtime, now: datetime) -> DropFolderSource:
+def drop_source(rt: Runtime, now: datetime, cursors: CursorStore | None = None) -> DropFolderSource:
     return DropFolderSource(
-        rt.settings.drop_url, cursors=rt.registry, now=now,
+        rt.settings.drop_url, cursors=cursors or rt.registry, now=now,
         settle_seconds=rt.settings.drop_settle_seconds,
     )
 
@@ -361,15 +361,18 @@ def list_drop_chunks(rt: Runtime, *, now: datetime, chunk_size: int) -> list[lis
 
 
 def ingest_drop_files(rt: Runtime, files: list[list[str]], *, now: datetime) -> IngestReport:
-    """Ingest one chunk of listed drop files; each is marked done once its items are in."""
+    """Ingest one chunk of listed drop files, urgent versions first (``urgent_lane``); the
+    files are marked done once their whole content is recorded."""
     from ingest.sources.media import StoreFiles
+    from ingest.urgent_lane import HeldCursors, ingest_urgent_first
 
-    taken = drop_source(rt, now).take(PendingFile(key, state) for key, state in files)
+    marks = HeldCursors(rt.registry)
+    taken = drop_source(rt, now, marks).take(PendingFile(key, state) for key, state in files)
     files_beside = StoreFiles(open_store(rt.settings.drop_url))
-    return ingest_items(
-        taken, registry=rt.registry, store=rt.store, received_at=now,
-        max_item_bytes=rt.settings.max_item_bytes, media=_copier(rt, files_beside),
-    )
+    report = ingest_urgent_first(rt, taken, received_at=now, now=now,
+                                 media=_copier(rt, files_beside))
+    marks.release()
+    return report
 
 
 def _copier(rt: Runtime, source: MediaFetch) -> MediaCopier:
@@ -400,18 +403,18 @@ def ingest_web(rt: Runtime, *, now: datetime) -> IngestReport:
 def ingest_afp_window(
     rt: Runtime, config: AFPAPIConfig, *, start: datetime, end: datetime
 ) -> IngestReport:
-    """Pull one AFP API Core window (the run's data interval) and ingest it."""
+    """Pull one AFP API Core window (the run's data interval) and ingest it, urgent
+    versions first (``urgent_lane``)."""
     from urllib.parse import urlsplit
 
     from ingest.sources.afp_api import AFPAPIClient
     from ingest.sources.media import AFPFiles
+    from ingest.urgent_lane import ingest_urgent_first
 
     with AFPAPIClient(config, budget=rt.afp_budget(config)) as client:
         renditions = AFPFiles(client.authorization, urlsplit(config.base_url).hostname or "")
-        report = ingest_items(
-            client.fetch(start, end), registry=rt.registry, store=rt.store, received_at=end,
-            max_item_bytes=rt.settings.max_item_bytes, media=_copier(rt, renditions),
-        )
+        report = ingest_urgent_first(rt, client.fetch(start, end), received_at=end, now=end,
+                                     media=_copier(rt, renditions))
     rt.registry.set_cursor("afp-api", iso(end))
     return report
 
@@ -429,22 +432,37 @@ def publish_articles(rt: Runtime, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def partner_ids(rt: Runtime) -> list[str]:
-    return [p.id for p in rt.partners()]
+def partner_ids(rt: Runtime, *, now: datetime | None = None) -> list[str]:
+    """Every partner's id; for a run at ``now``, only those whose view may have changed
+    since their last build (``rebuild``: releases for them, contract, pushes, an hour)."""
+    from ingest.rebuild import rebuilds
+
+    partners = rt.partners()
+    if now is None:
+        return [p.id for p in partners]
+    return list(rebuilds(rt.registry, partners, now, rt.settings.tag_ids))
 
 
 def publish_partner(rt: Runtime, partner_id: str, *, now: datetime) -> dict[str, Any]:
-    """Rebuild one partner's feeds from the registry and replace the changed ones."""
+    """Rebuild one partner's feeds from the registry, replace the changed ones and push;
+    then note the build, which the next run's ``partner_ids`` compares with."""
+    from ingest.rebuild import record_build
+
     partners = {p.id: p for p in rt.partners()}
     if partner_id not in partners:
         raise KeyError(f"partner {partner_id!r} is not in {rt.settings.partners_file}")
     partner = partners[partner_id]
+    seen = rt.registry.last_release()  # read first: what is released meanwhile counts next run
     result = dataclasses.asdict(
         build_partner_feeds(rt.registry, rt.store, partner, now, rt.settings.tag_ids))
+    retry = 0
     if partner.push is not None:
         with Pusher() as pusher:
             outcomes = push_partners(rt.registry, [partner], now, pusher,
                                      rt.settings.tag_ids)[partner.id]
         result["pushed"] = sum(o.delivered for o in outcomes)
         result["push_failed"] = [o.entry_id for o in outcomes if not o.delivered]
+        retry = sum(not o.final for o in outcomes)
+    record_build(rt.registry, partner, rt.settings.tag_ids, seen=seen, now=now,
+                 push_failed=retry)
     return result

@@ -322,6 +322,13 @@ class ArticleRegistry(Protocol):
         """Record what a published feed carried; returns how many rows were new."""
         ...
 
+    def delivered_uris(
+        self, partner_id: str, formats: Sequence[str], uris: Sequence[str]
+    ) -> set[str]:
+        """Which of ``uris`` ``partner_id`` was ever sent (an item or a kill) in any of
+        ``formats``: the stories whose every later release may change its feeds."""
+        ...
+
     def raw_ledger(self) -> RawLedger:
         """What ``ingest reconcile`` checks every raw object against."""
         ...

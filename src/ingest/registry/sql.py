@@ -608,6 +608,18 @@ class SQLRegistry(PushLog, MediaRefs):
             stmt = stmt.where(t.versions.c.received_at >= since)
         return [_version_row(r) for r in self._rows(stmt)]
 
+    def delivered_uris(
+        self, partner_id: str, formats: Sequence[str], uris: Sequence[str]
+    ) -> set[str]:
+        """By the deliveries' primary key (partner, format, uri, ...): no partner-wide scan."""
+        if not uris or not formats:
+            return set()
+        d = t.deliveries.c
+        stmt = select(d.uri).distinct().where(
+            d.partner == partner_id, d.format.in_(sorted(set(formats))),
+            d.uri.in_(sorted(set(uris))))
+        return {str(r.uri) for r in self._rows(stmt)}
+
     def quarantined(
         self, *, source: str | None = None, reason: str | None = None, limit: int = 100
     ) -> list[QuarantineRow]:
