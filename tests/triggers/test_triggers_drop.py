@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,9 @@ from trigger_support import Running, ingest_pending, newsml, rebuilt, reconciled
 
 from ingest.config import Settings
 from ingest.pipeline import ingest_drop_files, list_drop_chunks
-from ingest.publish.objectstore import make_s3_client
+from ingest.publish.objectstore import make_s3_client, open_store
 from ingest.runtime import Runtime
-from ingest.triggers.drop import DropFolderTrigger
+from ingest.triggers.drop import DropFolderTrigger, DropWatch
 
 POLL = 0.2
 
@@ -180,3 +180,21 @@ def test_a_store_outage_does_not_end_the_watch(
 
     event = asyncio.run(scenario())
     assert event is not None and event["keys"] == ["after.xml"]
+
+
+def test_a_file_no_run_took_is_named_again_until_one_does(ingest_env: Path) -> None:
+    """Airflow can let a run consume the queue row an event made while another run was
+    going, and list before the file: the event is spent and the file waits. The watch
+    names a ready file that is still not done again ``refire`` seconds after it last did
+    (polled here at set instants, with the real folder and registry)."""
+    (ingest_env / "late.xml").write_bytes(newsml("LATE-1"))
+    start = datetime.now(UTC) + timedelta(seconds=1)
+    with Runtime(Settings.from_env()) as rt:
+        rt.registry.upgrade()
+        watch = DropWatch(open_store(ingest_env.as_uri()), rt.registry, 0, refire_seconds=15)
+        assert watch.poll(start) == ["late.xml"]
+        assert watch.poll(start + timedelta(seconds=14)) == []  # its event may yet be taken
+        assert watch.poll(start + timedelta(seconds=15)) == ["late.xml"]  # not taken: again
+        assert watch.poll(start + timedelta(seconds=16)) == []
+        assert ingest_pending() == {"new": 1}  # a run takes it
+        assert watch.poll(start + timedelta(seconds=60)) == []  # done: never named again

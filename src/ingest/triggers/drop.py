@@ -5,9 +5,13 @@ that became ready, as ``afp_ingest`` itself would judge them.
 name a writer uses while writing, unchanged since the previous listing, older than the
 settle time, and not done. The trigger's polls are listings like any other, so a file it
 saw growing is remembered as growing by the DAG's run too. What it has fired for is kept in
-memory (file and shape), so a file fires once per shape; a new trigger (the triggerer
-restarted) fires once more for ready files no run has taken yet, which ingest's idempotence
-makes harmless.
+memory (file, shape and when), so a file fires once per shape, and again every
+``refire`` seconds while it stays ready and not done: an event Airflow queued behind a
+running ``afp_ingest`` can be consumed by a run that lists before it (Airflow 3.3 keeps
+one queue row per DAG and asset, with the first event's time), and without a later event
+the file would wait for the 10-minute safety net. A new trigger (the triggerer restarted)
+fires once more for ready files no run has taken yet; ingest's idempotence makes every
+repeat harmless.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from airflow.triggers.base import TriggerEvent
 
@@ -35,6 +39,7 @@ from ingest.triggers.base import (
 log = logging.getLogger(__name__)
 
 POLL_ENV = "INGEST_DROP_POLL_SECONDS"
+REFIRE_ENV = "INGEST_DROP_REFIRE_SECONDS"
 DONE = "done "
 
 
@@ -63,26 +68,37 @@ class DropWatch:
     """One polling watch of a drop folder; plain and synchronous (the trigger runs it in a
     thread, so the triggerer's event loop never waits on a listing)."""
 
-    def __init__(self, store: ObjectStore, cursors: CursorStore, settle_seconds: float) -> None:
+    def __init__(self, store: ObjectStore, cursors: CursorStore, settle_seconds: float,
+                 refire_seconds: float = 15.0) -> None:
         self.store = store
         self._cursors = CachedCursors(cursors)
         self._settle = settle_seconds
-        self._fired: dict[str, str] = {}  # key -> the shape an event was fired for
+        self._refire = timedelta(seconds=refire_seconds)
+        # key -> the shape an event was fired for, and when
+        self._fired: dict[str, tuple[str, datetime]] = {}
 
     def poll(self, now: datetime) -> list[str]:
-        """Keys ready now that no event has named in their current shape yet."""
+        """Keys ready now that no event has named in their current shape yet, or not for
+        ``refire_seconds`` (still not done: the run its event started did not take them)."""
         source = DropFolderSource(
             self.store, cursors=self._cursors, now=now, settle_seconds=self._settle)
-        ready = list(source.pending())
-        new = [file.key for file in ready if self._fired.get(file.key) != file.state]
+        fired: dict[str, tuple[str, datetime]] = {}
+        new: list[str] = []
+        for file in source.pending():
+            shape, at = self._fired.get(file.key, ("", now))
+            if shape != file.state or now - at >= self._refire:
+                new.append(file.key)
+                shape, at = file.state, now
+            fired[file.key] = (shape, at)
         # Done, changed or gone files leave the map: it never outgrows the ready set.
-        self._fired = {file.key: file.state for file in ready}
+        self._fired = fired
         return new
 
 
 class DropFolderTrigger(IngestEventTrigger):
     """Polls ``INGEST_DROP_URL`` (``file://`` or ``s3://``) every ``poll_seconds``
-    (``INGEST_DROP_POLL_SECONDS``, default 2); idle when ``INGEST_DROP_NOTIFY`` names a
+    (``INGEST_DROP_POLL_SECONDS``, default 2), firing again for files still waiting every
+    ``INGEST_DROP_REFIRE_SECONDS`` (default 15); idle when ``INGEST_DROP_NOTIFY`` names a
     queue instead. ``drop_url`` and ``settle_seconds`` override the settings (tests)."""
 
     def __init__(
@@ -103,7 +119,8 @@ class DropFolderTrigger(IngestEventTrigger):
             url = self.drop_url or rt.settings.drop_url
             settle = (rt.settings.drop_settle_seconds if self.settle_seconds is None
                       else self.settle_seconds)
-            watch = DropWatch(open_store(url), rt.registry, settle)
+            refire = seconds(None, os.environ, REFIRE_ENV, 15.0)
+            watch = DropWatch(open_store(url), rt.registry, settle, refire)
             while True:
                 try:
                     keys = await asyncio.to_thread(watch.poll, datetime.now(UTC))
