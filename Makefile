@@ -17,7 +17,7 @@ export AIRFLOW__API__PORT ?= 8080
 export INGEST_HOME ?= $(CURDIR)/var
 export INGEST_PROJECT_DIR := $(CURDIR)
 
-.PHONY: env airflow-home demo test lint airflow test-cluster test-compose clean mutants
+.PHONY: env airflow-home demo test lint airflow test-cluster test-compose clean mutants bench-latency
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -80,6 +80,13 @@ test-cluster: env
 # afp_ingest over the REST API, feeds in the bucket, a worker killed mid-run; then down.
 test-compose: env
 	INGEST_COMPOSE_TEST=1 $(BIN)/pytest tests/compose -s --timeout=3600
+
+# Wire-to-partner latency (not CI; about 10 minutes, PostgreSQL at 127.0.0.1:5432 for
+# Airflow's own database): scheduler, triggerer, dag-processor and API server on
+# LocalExecutor, items dropped at random times, timed to the feed and the push.
+LATENCY_ARGS ?=
+bench-latency: env
+	nice -n 10 $(BIN)/python bench/latency.py $(LATENCY_ARGS)
 
 # Mutation testing (not CI; 1443 mutants, 15.5 to 20.5 min wall at load 1.3 to 3: see
 # docs/testing.md, "Where the time goes"): mutmut 3 mutates the functions that

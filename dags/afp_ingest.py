@@ -65,19 +65,17 @@ def announce(report: dict[str, Any]) -> dict[str, Any]:
     on_success_callback=IdleSourcesNotifier(),
 )
 def afp_ingest() -> None:
-    @task
-    def prepare() -> None:
-        from ingest.airflow_support import runtime
-
-        runtime().registry.upgrade()
-
+    # The schema check and the listing are one task: each task costs a process start, and
+    # an alert waits for every one before its chunk.
     @task
     def list_drop_chunks(chunk_size: int = 200) -> list[list[list[str]]]:
         from ingest.airflow_support import runtime
         from ingest.pipeline import list_drop_chunks
         from ingest.triggers.watchers import listing_time
 
-        return list_drop_chunks(runtime(), now=listing_time(get_current_context()),
+        rt = runtime()
+        rt.registry.upgrade()
+        return list_drop_chunks(rt, now=listing_time(get_current_context()),
                                 chunk_size=chunk_size)
 
     # Each map index updates the Asset as it ends: partner_feeds need not wait for the run.
@@ -111,12 +109,10 @@ def afp_ingest() -> None:
         log_summary(total)
         return announce(total.to_dict())
 
-    ready = prepare()
     chunks = list_drop_chunks()
-    ready >> chunks
     reports = ingest_drop_chunk.expand(files=chunks)
     api = ingest_afp_api_window()
-    ready >> api
+    chunks >> api
     summarise(reports, api)
 
 

@@ -39,19 +39,19 @@ Check the task log (object store or push endpoint), fix, clear the task.
     default_args=task_defaults(retries=3, retry_delay=timedelta(seconds=30)),
 )
 def partner_feeds() -> None:
+    # Writing the articles and choosing the partners are one task: each task costs a
+    # process start, and every item waits for both before its partner's build.
     @task
-    def publish_articles() -> dict[str, Any]:
+    def publish_articles() -> list[str]:
+        """Write due article versions, then name the partners to rebuild (the XCom)."""
+        import logging
+
         from ingest.airflow_support import run_time, runtime
-        from ingest.pipeline import publish_articles
+        from ingest.pipeline import partner_ids, publish_articles
 
-        return publish_articles(runtime(), now=run_time(get_current_context()))
-
-    @task
-    def partner_ids() -> list[str]:
-        from ingest.airflow_support import run_time, runtime
-        from ingest.pipeline import partner_ids
-
-        return partner_ids(runtime(), now=run_time(get_current_context()))
+        rt, now = runtime(), run_time(get_current_context())
+        logging.getLogger(__name__).info("articles: %s", publish_articles(rt, now=now))
+        return partner_ids(rt, now=now)
 
     @task(map_index_template="{{ task.op_kwargs['partner_id'] }}")
     def build_partner(partner_id: str) -> dict[str, Any]:
@@ -60,9 +60,7 @@ def partner_feeds() -> None:
 
         return publish_partner(runtime(), partner_id, now=run_time(get_current_context()))
 
-    ids = partner_ids()
-    publish_articles() >> ids
-    build_partner.expand(partner_id=ids)
+    build_partner.expand(partner_id=publish_articles())
 
 
 partner_feeds()

@@ -52,7 +52,8 @@ _PROFILE_HREF = re.compile(
     r"journalists?|writers?|contributors?|redaktion|mitarbeiter|members?|bio|u|user)/",
     re.IGNORECASE)
 _AUTHOR_LABEL = re.compile(
-    r"(?:^|\s)(?:autor(?:in)?|author|text|texte|texto|auteur|autore|verfasser|by|von|par|por)"
+    r"(?:^|\s)(?:autor(?:in)?|author|text|texte|texto|auteur|autore|verfasser|by|von|par|por|"
+    r"interview)"
     r"\s*:\s*(?=\S)", re.IGNORECASE)
 _NEXT_LABEL = re.compile(r"(?:^|\s)[^\s:]+:(?:\s|$)")
 _FURNITURE_ATTR = re.compile(
@@ -67,6 +68,10 @@ _BY_LINE = re.compile(
     r"author|verfasst\s+von|بقلم|كتب|إعداد)\s*[:：\-–]?\s+(?=\S)",
     re.IGNORECASE,
 )
+# WordPress's link to an author's archive, "View all posts by Jane Doe" in its languages.
+_ALL_POSTS = re.compile(
+    r"^(?:view|see|show|zeige|voir|ver|vedi|mostra)\b.{0,25}?\b(?:posts|articles|beiträge|"
+    r"artikel|entradas|publicaciones|articoli)\s+(?:by|von|de|par|di|del)\s+(?=\S)", re.I)
 # In metadata only the unambiguous English "By" is taken off ("De Vries" is a name).
 _BY_META = re.compile(r"^(?:(?:written|posted)\s+)?by\s*:?\s+(?=\S)", re.IGNORECASE)
 _NAME_SEPARATORS = re.compile(
@@ -180,6 +185,7 @@ def clean_names(found: list[str], sites: set[str], *, printed: bool = False) -> 
         text = _TAIL.split(_LEADING_DATE.sub("", text), maxsplit=1)[0]
         if text.lower().startswith(("no author", "kein autor", "sans auteur")):
             continue
+        text = _ALL_POSTS.sub("", text).rstrip(" →»")
         while (by := (_BY_LINE if printed else _BY_META).match(text)) is not None:
             text = text[by.end():]
         if printed and (label := _AUTHOR_LABEL.search(text)) is not None:
