@@ -7,6 +7,7 @@ from typing import Any
 
 from airflow.sdk import dag, get_current_context, task
 
+from ingest.alerts import LatencyNotifier
 from ingest.dag_defaults import ARTICLES, task_defaults
 
 DOC = """
@@ -37,6 +38,7 @@ Check the task log (object store or push endpoint), fix, clear the task.
     tags=["ingest", "publish"],
     doc_md=DOC,
     default_args=task_defaults(retries=3, retry_delay=timedelta(seconds=30)),
+    on_success_callback=LatencyNotifier(),
 )
 def partner_feeds() -> None:
     # Writing the articles and choosing the partners are one task: each task costs a

@@ -1,4 +1,4 @@
-"""Tell a person when ingest needs one: failed or retried tasks, quiet sources.
+"""Tell a person when ingest needs one: failed or retried tasks, quiet sources, slow news.
 
 Every alert is one JSON POST to the webhook of the Airflow connection ``ingest_alerts``
 (``AIRFLOW_CONN_INGEST_ALERTS`` or the UI), so ops can point it at Slack, Teams or a pager
@@ -23,6 +23,8 @@ from airflow.sdk import BaseNotifier
 from ingest.config import ConfigError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from ingest.registry import SQLRegistry
 
 log = logging.getLogger(__name__)
@@ -263,3 +265,56 @@ class IdleSourcesNotifier(_Notifier):
         if hook is not None:
             hook.post(idle_alert(idle, now))
 
+
+def latency_alert(engine: Engine, now: datetime, limit: float | None) -> dict[str, Any] | None:
+    """The alert when a published-latency p95 of the hour before ``now`` is over ``limit``.
+
+    Judged overall and per urgency class, over the versions recorded in that hour (so a
+    run's own versions count); None when all are within the limit or there is no limit.
+    """
+    from ingest.registry.latency import ALL, CLASSES, last_hour
+
+    if limit is None:
+        return None
+    hour = last_hour(engine, now)
+    over = []
+    for cls in (ALL, *CLASSES):
+        latency = hour.get((ALL, cls))
+        p95 = latency.published.p95 if latency else None
+        if latency and p95 is not None and p95 > limit:
+            over.append({"class": cls, "p95": p95, "count": latency.published.count})
+    if not over:
+        return None
+    lines = [f"{o['class']}: p95 {o['p95']:g} s over {o['count']} version(s)" for o in over]
+    return {
+        "event": "latency",
+        "at": now.isoformat(),
+        "limit_seconds": limit,
+        "over": over,
+        "text": f"[ingest] published latency over {limit:g} s in the hour to "
+        f"{now.isoformat()}: " + "; ".join(lines),
+    }
+
+
+class LatencyNotifier(_Notifier):
+    """DAG callback of ``partner_feeds``: after each run, tell ops when news came out slow.
+
+    Judged at the run's own time; ``INGEST_LATENCY_ALERT_SECONDS`` unset means never.
+    """
+
+    def notify(self, context: Any) -> None:
+        from ingest.airflow_support import run_time, runtime
+        from ingest.registry.latency import LATENCY_ENV, latency_limit
+
+        limit = latency_limit(os.environ.get(LATENCY_ENV))
+        if limit is None:
+            return
+        now = run_time(context)
+        with runtime().registry as registry:
+            alert = latency_alert(registry.engine, now, limit)
+        if alert is None:
+            return
+        log.warning("%s", alert["text"])
+        hook = webhook()
+        if hook is not None:
+            hook.post(alert)

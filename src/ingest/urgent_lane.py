@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 from ingest.config import ConfigError
 from ingest.model import Article
 from ingest.parsers.base import ParseFailure
-from ingest.parsers.identity import ALERT_GENRE
 from ingest.pipeline import (
     Arrival,
     IngestReport,
@@ -38,6 +37,7 @@ from ingest.pipeline import (
 from ingest.publish.formats import Entry
 from ingest.publish.partners import Partner, PartnerConfigError
 from ingest.publish.push import Pusher, PushOutcome, RetryPolicy, push_partners
+from ingest.registry.latency import OTHER, urgency_class
 from ingest.sources.base import RawItem, SourceFailure
 from ingest.sources.drop import CursorStore
 
@@ -48,14 +48,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 URGENT_PUSH = RetryPolicy(attempts=1, timeout=3.0)  # partner_feeds retries what fails
-URGENCIES = frozenset({1, 2})  # IPTC urgency: 1 (flash) is the most urgent
 
 
 def is_urgent(article: Article) -> bool:
     """A kill, an alert (the genre ``identity.finish`` gives every AFP alert) or an item of
-    urgency 1-2: what a partner must not wait for."""
-    return (article.pub_status == "canceled" or article.urgency in URGENCIES
-            or any(genre.code == ALERT_GENRE[0] for genre in article.genres))
+    urgency 1-2 (``latency.urgency_class``, the classes ops see): what a partner must not
+    wait for."""
+    return article.pub_status == "canceled" or urgency_class(article) != OTHER
 
 
 class HeldCursors:

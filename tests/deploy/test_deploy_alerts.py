@@ -1,12 +1,12 @@
-"""Alerts: the webhook notifier against a real local HTTP server, and idle sources on SQLite."""
+"""Alerts: the webhook notifier against a real local HTTP server, and idle sources on SQLite.
+
+Fixtures: ``receiver`` (tests/deploy/conftest.py, a ``Receiver`` from tests/webhook_receiver.py)
+and ``sqlite_url`` (tests/conftest.py)."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -23,53 +23,10 @@ from ingest.alerts import (
 )
 from ingest.config import ConfigError
 from ingest.registry import SQLRegistry, open_registry
+from webhook_receiver import Receiver
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET_DSN = "postgresql://ingest:hunter2@db.internal/ingest"
-
-
-class Receiver(ThreadingHTTPServer):
-    """A webhook endpoint: records each POST; answers with ``status``."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.received: list[dict[str, Any]] = []
-        self.status = 200
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append({
-            "path": self.path, "auth": self.headers.get("Authorization"),
-            "json": json.loads(body), "raw": body.decode(),
-        })
-        self.send_response(self.server.status)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        """Keep the test output quiet."""
-
-
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    """A live webhook, wired as the ``ingest_alerts`` connection the way ops set it."""
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    conn = {"conn_type": "http", "host": "127.0.0.1", "port": server.port,
-            "schema": "hooks/ingest", "password": "token-123"}
-    monkeypatch.setenv("AIRFLOW_CONN_INGEST_ALERTS", json.dumps(conn))
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
 
 
 def _context(op_kwargs: dict[str, Any], error: Exception | None) -> dict[str, Any]:

@@ -8,16 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, event, inspect, text
 from story_factory import T0, article
 
 from ingest.registry import Delivery, RecordResult, SQLRegistry, open_registry, upgrade_database
-from ingest.registry.migrate import MIGRATIONS
 from ingest.registry.schema import metadata
+from migration_support import migrate
 
 TABLES = {
     "alembic_version",
@@ -46,38 +44,29 @@ def test_upgrade_builds_schema_from_empty_and_is_idempotent(registry_url: str) -
         with engine.connect() as conn:
             assert set(inspect(conn).get_table_names()) == TABLES
             revisions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
-            assert list(revisions) == ["0007"]
+            assert list(revisions) == ["0008"]
             # The migrations build exactly what the queries expect.
             assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     finally:
         engine.dispose()
 
 
-def _migrate(url: str, revision: str, *, down: bool = False) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = conn
-            (command.downgrade if down else command.upgrade)(config, revision)
-    finally:
-        engine.dispose()
-
-
 def test_feed_indexes_migration_keeps_feeds_and_kills(registry_url: str) -> None:
-    _migrate(registry_url, "0002")
+    # The rows are recorded by today's registry, then the schema is taken back to 0002
+    # (before the feed indexes) with them in it: today's inserts name columns 0002 lacks.
+    migrate(registry_url, "head")
     with SQLRegistry(registry_url) as reg:
         for a in (article("urn:a", 1), article("urn:b", 1), article("urn:b", 2, "canceled")):
             reg.record_version(a, raw_key=None, received_at=T0)
         reg.record_deliveries("p", "rss", [Delivery("urn:b", 1, "item")], T0)
-        _migrate(registry_url, "head")
+        migrate(registry_url, "0002", down=True)
+        migrate(registry_url, "head")
         now = T0 + timedelta(days=1)
         assert [(r.uri, r.version) for r in reg.feed_items(now)] == [("urn:a", 1)]
         assert [(k.uri, k.version) for k in reg.kills_for("p", "rss", since=T0)] == [("urn:b", 2)]
-        _migrate(registry_url, "0002", down=True)
+        migrate(registry_url, "0002", down=True)
         assert [(r.uri, r.version) for r in reg.feed_items(now)] == [("urn:a", 1)]
-        _migrate(registry_url, "head")
+        migrate(registry_url, "head")
         with reg.engine.connect() as conn:
             indexes = {i["name"]: i for i in inspect(conn).get_indexes("stories")}
         assert indexes["ix_stories_feed"]["column_names"] == [
@@ -159,7 +148,7 @@ def test_sqlite_writer_waits_for_another_writer(sqlite_url: str) -> None:
 
 def test_push_attempts_migration_goes_down_and_up_again(registry_url: str) -> None:
     upgrade_database(registry_url)
-    _migrate(registry_url, "0004", down=True)
+    migrate(registry_url, "0004", down=True)
     engine = create_engine(registry_url)
     try:
         with engine.connect() as conn:

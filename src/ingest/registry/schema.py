@@ -93,7 +93,15 @@ versions = Table(
     Column("country", String(8), nullable=True),
     Column("products", Document, nullable=False),
     Column("record", Document, nullable=False),  # Article.to_record()
+    # ``registry.latency``: versionCreated or arrival; the database clock at insert and when
+    # noted written to articles/. Nullable only because SQLite cannot add a NOT NULL column
+    # without rebuilding the table; every row has the first two.
+    Column("wire_at", UTCDateTime, nullable=True),
+    Column("recorded_at", UTCDateTime, nullable=True),
+    Column("published_at", UTCDateTime, nullable=True),
+    Column("urgency_class", String(8), nullable=False, server_default="other"),
     PrimaryKeyConstraint("uri", "version", name="pk_versions"),
+    Index("ix_versions_recorded", "recorded_at"),
 )
 # Only the few versions still to write are indexed, so the writer's queue stays small.
 Index(

@@ -69,6 +69,7 @@ from ingest.registry.api import (
     VersionRow,
 )
 from ingest.registry.engine import make_engine, transact, writer
+from ingest.registry.latency import db_now, urgency_class
 from ingest.registry.mediarefs import MediaRefs
 from ingest.registry.migrate import upgrade_database
 from ingest.registry.pushlog import PushLog
@@ -255,6 +256,7 @@ class SQLRegistry(PushLog, MediaRefs):
                 "published_key": shared_key,
                 "pending": pending,
                 "same_as": same_as,
+                "wire_at": article.version_created or record.received_at,
                 **_content_columns(article),
                 "record": document,
             }
@@ -285,7 +287,7 @@ class SQLRegistry(PushLog, MediaRefs):
                 .values(pending=False)
             )
         if inserts:
-            conn.execute(insert(t.versions), inserts)
+            conn.execute(insert(t.versions).values(recorded_at=db_now()), inserts)
         if rewrites:
             v = t.versions.c
             conn.execute(
@@ -385,12 +387,18 @@ class SQLRegistry(PushLog, MediaRefs):
             .values(published_key=bindparam("b_key"), pending=False)
         )
         params = [{"b_uri": u, "b_version": n, "b_key": k} for u, n, k in written]
+        stamp = (update(t.versions).where(v.uri == bindparam("b_uri"),
+                                          v.version == bindparam("b_version"))
+                 .values(published_at=db_now()))
+        stamps = [{"b_uri": u, "b_version": n} for u, n, k in written if k]
         released_at = datetime.now(UTC)
         releases = [{"uri": u, "version": n, "released_at": released_at}
                     for u, n, k in written if k]  # "" marks a version refused, never written
 
         def work(conn: Connection) -> None:
             conn.execute(stmt, params)
+            if stamps:
+                conn.execute(stamp, stamps)
             if releases:
                 self._release(conn, releases)
 
@@ -775,6 +783,7 @@ def _content_columns(article: Article) -> dict[str, Any]:
         "provider": article.provider,
         "country": article.country,
         "products": article.products,
+        "urgency_class": urgency_class(article),
     }
 
 
