@@ -104,6 +104,26 @@ def test_the_buckets_are_created_at_start_up(compose: dict[str, Any]) -> None:
     assert "mc mb --ignore-existing local/ingest local/ingest-drop" in script
 
 
+def test_puts_into_the_drop_bucket_reach_the_triggerer_through_redis(
+    compose: dict[str, Any],
+) -> None:
+    """MinIO's Redis target (docs/operations.md, "Event paths"), the bucket's event rule and
+    the triggerer's watcher name one Redis list, in MinIO's list ("access") format."""
+    minio = compose["services"]["minio"]["environment"]
+    assert minio["MINIO_NOTIFY_REDIS_ENABLE_INGEST"] == "on"
+    assert minio["MINIO_NOTIFY_REDIS_ADDRESS_INGEST"] == "redis:6379"
+    assert minio["MINIO_NOTIFY_REDIS_FORMAT_INGEST"] == "access"
+    assert minio["MINIO_NOTIFY_REDIS_QUEUE_DIR_INGEST"].startswith("/data/")
+    assert compose["services"]["minio"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    entrypoint = compose["services"]["minio-init"]["entrypoint"]
+    script = entrypoint if isinstance(entrypoint, str) else " ".join(entrypoint)
+    assert "mc event add --ignore-existing local/ingest-drop arn:minio:sqs::ingest:redis" in script
+    triggerer = compose["services"]["airflow-triggerer"]["environment"]
+    assert triggerer["INGEST_DROP_NOTIFY"] == "redis://redis:6379/0"  # MinIO writes to db 0
+    assert triggerer["INGEST_DROP_NOTIFY_KEY"] == minio["MINIO_NOTIFY_REDIS_KEY_INGEST"]
+    assert triggerer["INGEST_DROP_URL"] == "s3://ingest-drop/"
+
+
 def test_the_image_installs_the_project_from_the_lock_file() -> None:
     dockerfile = (REPO / "Dockerfile").read_text()
     assert dockerfile.startswith("# ") and "FROM apache/airflow:3.3.2-python3.11" in dockerfile
