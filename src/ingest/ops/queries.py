@@ -17,11 +17,11 @@ from sqlalchemy import CompoundSelect, Engine, Select, func, select
 from ingest.model import utc
 from ingest.registry import schema as t
 from ingest.registry.api import QuarantineRow
+from ingest.registry.latency import UNKNOWN_SOURCE
 from ingest.sources.afp_api import SOURCE as AFP_API
 from ingest.sources.drop import SOURCE as DROP
 
 HOUR = timedelta(hours=1)
-UNKNOWN_SOURCE = "unknown"  # versions recorded without a raw object
 
 
 @dataclass(frozen=True, slots=True)

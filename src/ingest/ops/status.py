@@ -1,4 +1,4 @@
-"""What the ops view shows, as plain JSON-ready data: sources, partners, recent articles.
+"""What the ops view shows, as plain JSON-ready data: sources, latency, partners, articles.
 
 Computed per request from the registry, the object store and the partners file; ``now``
 is the request's time (this is a web page, not a task, so reruns need not agree).
@@ -11,10 +11,11 @@ from typing import Any
 
 from ingest.model import iso, utc
 from ingest.ops import queries as q
-from ingest.ops.chart import hourly_svg
+from ingest.ops.chart import hourly_svg, latency_svg
 from ingest.publish.formats import feed_format
 from ingest.publish.partners import Partner
 from ingest.publish.push import PUSH_FORMAT, plan_pushes
+from ingest.registry import latency as lat
 from ingest.runtime import Runtime
 from ingest.sources.afp_api import SOURCE as AFP_API
 from ingest.sources.drop import SOURCE as DROP
@@ -30,6 +31,7 @@ def ops_status(rt: Runtime, now: datetime) -> dict[str, Any]:
     return {
         "now": iso(now),
         "sources": source_status(rt, now),
+        "latency": latency_status(rt, now),
         "partners": [
             partner_status(rt, p, now, carried=carried, kill=kills.get(p.id))
             for p in rt.partners()
@@ -76,6 +78,54 @@ def source_status(rt: Runtime, now: datetime) -> list[dict[str, Any]]:
             ),
         })
     return result
+
+
+def latency_status(rt: Runtime, now: datetime) -> dict[str, Any]:
+    """Wire-to-registry and wire-to-``articles/`` latency: the last hour's p50/p95 per
+    (source, class) with every source and every class summed, the last day per hour, and
+    per source (every source first) a chart of the wire-to-``articles/`` latency by class."""
+    engine = rt.registry.engine
+    day = lat.hourly(engine, now, hours=HOURS)
+    sources = sorted({source for source, _ in day.groups} - {lat.ALL})
+    charts = []
+    for source in [lat.ALL, *sources] if day.groups else []:
+        lines = {
+            cls: ([b.published.p50 for b in series], [b.published.p95 for b in series])
+            for cls in lat.CLASSES if (series := day.groups.get((source, cls)))
+        }
+        name = "every source" if source == lat.ALL else source
+        charts.append({"source": source, "svg": latency_svg(
+            day.start, lines,
+            label=f"{name}: seconds from the wire to articles/ per hour, last 24 hours",
+        )})
+    return {
+        "hours_start": iso(day.start),
+        "last_hour": [
+            {"source": source, "class": cls, "count": m.recorded.count,
+             "waiting": m.waiting, "recorded_p50": m.recorded.p50,
+             "recorded_p95": m.recorded.p95, "published_p50": m.published.p50,
+             "published_p95": m.published.p95}
+            for (source, cls), m in sorted(lat.last_hour(engine, now).items(),
+                                           key=lambda item: _table_order(*item[0]))
+        ],
+        "hourly": [
+            {"source": source, "class": cls,
+             **_series("recorded", [b.recorded for b in series]),
+             **_series("published", [b.published for b in series])}
+            for (source, cls), series in day.groups.items()
+        ],
+        "charts": charts,
+    }
+
+
+def _table_order(source: str, cls: str) -> tuple[bool, str, int]:
+    """Every source first, then by name; in each, every class first, then alert to other."""
+    return source != lat.ALL, source, (lat.ALL, *lat.CLASSES).index(cls)
+
+
+def _series(name: str, ps: list[lat.Percentiles]) -> dict[str, list[float | None]]:
+    """``{name}_p50`` and ``{name}_p95``, one value per hour."""
+    return {f"{name}_p50": [p.p50 for p in ps], f"{name}_p95": [p.p95 for p in ps]}
 
 
 def partner_status(

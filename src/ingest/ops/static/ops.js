@@ -71,6 +71,33 @@ function renderSources(sources) {
   }));
 }
 
+function seconds(value) {
+  if (value === null || value === undefined) return "—";
+  return value >= 10 ? `${Math.round(value)} s` : `${value.toFixed(1)} s`;
+}
+
+function renderLatency(latency) {
+  const label = (source) => (source === "all" ? "every source" : source);
+  document.getElementById("latency-charts").replaceChildren(...latency.charts.map((c) => {
+    const chart = el("div", { class: "chart-box" });
+    chart.innerHTML = c.svg;  // server-built SVG, labels escaped
+    return el("article", { class: "card latency", "data-latency-source": c.source },
+      el("h3", {}, label(c.source)), chart);
+  }));
+  const rows = latency.last_hour;
+  document.getElementById("latency-rows").replaceChildren(...(rows.length ? rows.map((r) =>
+    el("tr", { "data-latency-source": r.source, "data-class": r.class },
+      el("td", {}, label(r.source)),
+      el("td", {}, r.class === "all" ? "every class" : r.class),
+      el("td", { class: "num count" }, r.count),
+      el("td", { class: "num recorded-p50" }, seconds(r.recorded_p50)),
+      el("td", { class: "num recorded-p95" }, seconds(r.recorded_p95)),
+      el("td", { class: "num published-p50" }, seconds(r.published_p50)),
+      el("td", { class: "num published-p95" }, seconds(r.published_p95)),
+      el("td", { class: "num waiting" }, r.waiting)))
+    : [el("tr", {}, el("td", { colspan: "8", class: "meta" }, "nothing recorded in the last hour"))]));
+}
+
 function renderPartners(partners) {
   const rows = [];
   for (const p of partners) {
@@ -189,6 +216,7 @@ async function refresh() {
     const status = await getJSON("api/status");
     document.getElementById("now").textContent = when(status.now);
     renderSources(status.sources);
+    renderLatency(status.latency);
     renderPartners(status.partners);
     renderPushProblems(status.push_problems);
     renderPublished(status.published);
