@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from api_server import Api, partner, serving
-from sqlalchemy import text
 
 from ingest.api import create_app
 from ingest.api.keys import create_key
@@ -29,6 +28,7 @@ from ingest.publish.objectstore import LocalObjectStore
 from ingest.publish.partners import load_partners, parse_partners
 from ingest.registry import SQLRegistry
 from ingest.registry.migrate import upgrade_database
+from migration_support import migrate
 
 PHOTO = Path(__file__).resolve().parent.parent / "fixtures/media/afp-newsml12-harbour-turbine.jpg"
 SHA = "892430bdd3354138d4ad36047973cba3f908c07e2c41bbe2a5f1395604037758"
@@ -226,10 +226,7 @@ def test_the_migration_indexes_copies_recorded_before_it(registry: SQLRegistry) 
     for article in (story("urn:a"), story("urn:b", 2), story("urn:c", href=OTHER),
                     story("urn:d", href="https://media.example.com/d.jpg")):
         registry.record_version(article, raw_key=None, received_at=now)
-    with registry.engine.begin() as conn:  # the registry as 0005 left it, with copies
-        conn.execute(text("DROP TABLE media_refs"))
-        conn.execute(text("DROP TABLE request_budgets"))  # 0007's, rebuilt on the way up
-        conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+    migrate(registry.url, "0005", down=True)  # the registry as 0005 left it, with copies
     upgrade_database(registry.url)
     assert registry.media_refs(KEY) == [("urn:a", 1), ("urn:b", 2)]
     assert registry.media_refs(OTHER) == [("urn:c", 1)]
