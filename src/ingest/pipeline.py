@@ -419,11 +419,14 @@ def ingest_afp_window(
     return report
 
 
-def publish_articles(rt: Runtime, *, now: datetime) -> dict[str, Any]:
-    """Write every version that is due to ``articles/`` and move ``latest`` pointers."""
+def publish_articles(
+    rt: Runtime, *, now: datetime, uris: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Write every version that is due to ``articles/`` (of ``uris`` only, when given) and
+    move ``latest`` pointers."""
     partners = rt.partners()
     media_base = partners[0].base_url if partners else ""  # one public base, file-wide
-    report = publish_versions(rt.registry, rt.store, now, media_base=media_base)
+    report = publish_versions(rt.registry, rt.store, now, media_base=media_base, uris=uris)
     return {
         "written": report.written,
         "already_there": report.already_there,

@@ -143,7 +143,8 @@ def _publish_and_push(rt: Runtime, versions: set[tuple[str, int]], now: datetime
     except (ConfigError, PartnerConfigError) as exc:
         log.error("urgent lane: %d versions recorded, not published: %s", len(versions), exc)
         return
-    written = publish_articles(rt, now=now)
+    # only these stories: a backlog of other pending versions must not hold the alert up
+    written = publish_articles(rt, now=now, uris=sorted({uri for uri, _ in versions}))
     with _OnlyThese(versions) as pusher:
         pushed = push_partners(rt.registry, partners, now, pusher, rt.settings.tag_ids)
     log.info("urgent lane: %d versions, articles %s, pushed %s", len(versions), written,

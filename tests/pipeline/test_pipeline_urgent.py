@@ -172,6 +172,21 @@ def test_an_alert_is_recorded_written_and_pushed_before_the_stories_of_its_chunk
     assert len(endpoint.pushes) == STORIES + 1
 
 
+def test_the_urgent_lane_writes_its_own_stories_not_the_backlog_before_them(
+    rt: Runtime, endpoint: Endpoint,
+) -> None:
+    """Versions still waiting for ``partner_feeds`` (here a whole earlier chunk) are not
+    written ahead of the alert: the urgent lane writes only its own stories."""
+    at = datetime.now(UTC) - timedelta(minutes=5)
+    now = datetime.now(UTC)
+    ingest_drop_files(rt, drop(rt, stories(at)), now=now)  # no urgent item: all pending
+    ingest_drop_files(rt, drop(rt, {"zz-alert.json": doc(ALERT, at, genre="Alert")}), now=now)
+    assert rt.store.head(version_key(ALERT, 1)) is not None
+    assert [p[1] for p in endpoint.pushes] == [ALERT]
+    assert all(rt.store.head(version_key(story_uri(n), 1)) is None for n in range(STORIES))
+    assert len(rt.registry.versions_to_write(now, limit=STORIES + 1)) == STORIES
+
+
 def test_a_kill_is_pushed_before_the_stories_of_its_chunk(
     rt: Runtime, endpoint: Endpoint,
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,9 +67,10 @@ class ArticlePublishReport:
 
 def publish_versions(
     registry: ArticleRegistry, store: ObjectStore, now: datetime, *, batch: int = 1000,
-    workers: int = 8, media_base: str = "",
+    workers: int = 8, media_base: str = "", uris: Sequence[str] | None = None,
 ) -> ArticlePublishReport:
-    """Write every version the registry has not published yet (embargoes respected at ``now``).
+    """Write every version the registry has not published yet (embargoes respected at ``now``);
+    with ``uris``, only those stories' (the urgent lane: not the whole backlog first).
 
     A picture copy (``publish.media``) is named in the version under ``media_base``, the
     store's public base (``base_url`` of the partners file); without one it is left out.
@@ -80,19 +81,21 @@ def publish_versions(
     later batch moves that one), so nothing run-long is held in memory.
     """
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return publish_pages(registry, store, now, pool, batch=batch, write_page=lambda rows:
+        return publish_pages(registry, store, now, pool, batch=batch, uris=uris,
+                             write_page=lambda rows:
                              pool.map(partial(_put_version, store, media_base), rows))
 
 
 def publish_pages(
     registry: ArticleRegistry, store: ObjectStore, now: datetime, pool: Executor, *,
     batch: int, write_page: Callable[[list[VersionRow]], Iterable[bool | IngestError]],
+    uris: Sequence[str] | None = None,
 ) -> ArticlePublishReport:
     """``publish_versions`` with each page of versions written by ``write_page`` (one
     outcome a row, in order) and the pointers moved on ``pool``: a backfill writes its
     pages on its parser processes."""
     report = ArticlePublishReport()
-    while rows := registry.versions_to_write(now, limit=batch):
+    while rows := registry.versions_to_write(now, limit=batch, uris=uris):
         outcomes = write_page(rows)
         written = [
             (row.uri, row.version, _outcome_key(registry, row, outcome, now, report))

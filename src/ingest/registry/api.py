@@ -292,7 +292,9 @@ class ArticleRegistry(Protocol):
 
     def mark_replayed(self, raw_key: str) -> None: ...
 
-    def versions_to_write(self, now: datetime, *, limit: int = 1000) -> list[VersionRow]:
+    def versions_to_write(
+        self, now: datetime, *, limit: int = 1000, uris: Sequence[str] | None = None
+    ) -> list[VersionRow]:
         """Versions not yet written to ``articles/``, whose embargo (if any) is over at ``now``."""
         ...
 

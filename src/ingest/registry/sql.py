@@ -534,15 +534,19 @@ class SQLRegistry(PushLog, MediaRefs):
             r.uri: (_version_row(r), CANCELED if r.killed else str(r.story)) for r in rows
         }
 
-    def versions_to_write(self, now: datetime, *, limit: int = 1000) -> list[VersionRow]:
-        """Pending versions whose embargo is over, oldest received first."""
+    def versions_to_write(
+        self, now: datetime, *, limit: int = 1000, uris: Sequence[str] | None = None
+    ) -> list[VersionRow]:
+        """Pending versions whose embargo is over, oldest received first; of ``uris`` only
+        when given."""
+        stmt = select(*_VERSION_COLUMNS).where(
+            t.versions.c.pending,
+            or_(t.versions.c.embargoed_until.is_(None), t.versions.c.embargoed_until <= now),
+        )
+        if uris is not None:
+            stmt = stmt.where(t.versions.c.uri.in_(sorted(set(uris))))
         rows = self._rows(
-            select(*_VERSION_COLUMNS)
-            .where(
-                t.versions.c.pending,
-                or_(t.versions.c.embargoed_until.is_(None), t.versions.c.embargoed_until <= now),
-            )
-            .order_by(t.versions.c.received_at, t.versions.c.uri, t.versions.c.version)
+            stmt.order_by(t.versions.c.received_at, t.versions.c.uri, t.versions.c.version)
             .limit(limit)
         )
         return [_version_row(r) for r in rows]
