@@ -31,9 +31,10 @@ every 10 minutes as the safety net, for the data interval of the run:
    (`ingest.urgent_lane`), then the rest; a file is done once all of it is recorded;
 3. pulls the AFP API Core window (pool `afp_api`), when `afp_default` or `INGEST_AFP_*` is set,
    urgent items first in the same way;
-4. updates the `articles` Asset from each chunk and the API window as each ends, and once more
-   from `summarise` with the run's totals: `partner_feeds` starts on the first and takes the
-   events that arrive while it runs in its next run (`max_active_runs=1`).
+4. updates the `articles` Asset from each chunk and the API window as each ends, each with
+   its own counts: `partner_feeds` starts on the first and takes the events that arrive
+   while it runs in its next run (`max_active_runs=1`). No task follows them: a run ends
+   as its last chunk does, and the next event's run (`max_active_runs=1`) starts then.
 
 **When it fails:** bad items never fail a task; they are quarantined with a reason
 (`ingest status`, the ops view). A failed task is an infrastructure problem (registry,
@@ -98,22 +99,9 @@ def afp_ingest() -> None:
         start, end = data_window(get_current_context(), default=SCHEDULE)
         return announce(ingest_afp_window(runtime(), config, start=start, end=end).to_dict())
 
-    # The run's totals, on the last Asset event of the run.
-    @task(outlets=[ARTICLES], trigger_rule="none_failed")
-    def summarise(reports: list[dict[str, Any]], api_report: dict[str, Any]) -> dict[str, Any]:
-        from ingest.pipeline import IngestReport, log_summary
-
-        total = IngestReport()
-        for report in [*reports, api_report]:
-            total.merge(IngestReport.from_dict(report))
-        log_summary(total)
-        return announce(total.to_dict())
-
     chunks = list_drop_chunks()
-    reports = ingest_drop_chunk.expand(files=chunks)
-    api = ingest_afp_api_window()
-    chunks >> api
-    summarise(reports, api)
+    ingest_drop_chunk.expand(files=chunks)
+    chunks >> ingest_afp_api_window()
 
 
 afp_ingest()

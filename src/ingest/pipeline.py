@@ -446,26 +446,33 @@ def partner_ids(rt: Runtime, *, now: datetime | None = None) -> list[str]:
     return list(rebuilds(rt.registry, partners, now, rt.settings.tag_ids))
 
 
+FEED_LEASE_WAIT = 600.0  # seconds a partner's build waits for another's (then it fails, retried)
+
+
 def publish_partner(rt: Runtime, partner_id: str, *, now: datetime) -> dict[str, Any]:
     """Rebuild one partner's feeds from the registry, replace the changed ones and push;
-    then note the build, which the next run's ``partner_ids`` compares with."""
-    from ingest.rebuild import record_build
+    then note the build, which the next run's ``partner_ids`` compares with. All under the
+    partner's feed lease, which the urgent lane takes too: two builds never overlap, so
+    one that read the registry earlier cannot overwrite a later one's feeds."""
+    from ingest.leases import hold
+    from ingest.rebuild import feed_lease, record_build
 
     partners = {p.id: p for p in rt.partners()}
     if partner_id not in partners:
         raise KeyError(f"partner {partner_id!r} is not in {rt.settings.partners_file}")
     partner = partners[partner_id]
-    seen = rt.registry.last_release()  # read first: what is released meanwhile counts next run
-    result = dataclasses.asdict(
-        build_partner_feeds(rt.registry, rt.store, partner, now, rt.settings.tag_ids))
-    retry = 0
-    if partner.push is not None:
-        with Pusher() as pusher:
-            outcomes = push_partners(rt.registry, [partner], now, pusher,
-                                     rt.settings.tag_ids)[partner.id]
-        result["pushed"] = sum(o.delivered for o in outcomes)
-        result["push_failed"] = [o.entry_id for o in outcomes if not o.delivered]
-        retry = sum(not o.final for o in outcomes)
-    record_build(rt.registry, partner, rt.settings.tag_ids, seen=seen, now=now,
-                 push_failed=retry)
+    with hold(rt.registry, feed_lease(partner.id), wait=FEED_LEASE_WAIT):
+        seen = rt.registry.last_release()  # read first: what is released meanwhile counts next run
+        result = dataclasses.asdict(
+            build_partner_feeds(rt.registry, rt.store, partner, now, rt.settings.tag_ids))
+        retry = 0
+        if partner.push is not None:
+            with Pusher() as pusher:
+                outcomes = push_partners(rt.registry, [partner], now, pusher,
+                                         rt.settings.tag_ids)[partner.id]
+            result["pushed"] = sum(o.delivered for o in outcomes)
+            result["push_failed"] = [o.entry_id for o in outcomes if not o.delivered]
+            retry = sum(not o.final for o in outcomes)
+        record_build(rt.registry, partner, rt.settings.tag_ids, seen=seen, now=now,
+                     push_failed=retry)
     return result

@@ -72,6 +72,20 @@ def cursor_name(partner_id: str) -> str:
     return f"feeds:{partner_id}"
 
 
+def feed_lease(partner_id: str) -> str:
+    """The lease a partner's feed build and push hold (``leases.hold``)."""
+    return f"feeds:{partner_id}"
+
+
+def concerned(
+    registry: ArticleRegistry, partners: Sequence[Partner], since: int
+) -> list[Partner]:
+    """Of ``partners``, those a release after log position ``since`` may concern (one
+    their contract takes, or of a story they were sent): whose feeds it may change."""
+    why = _changed_by_releases(registry, [(p, since) for p in partners])
+    return [p for p in partners if p.id in why]
+
+
 def contract_hash(partner: Partner, ids: TagIds) -> str:
     """A digest of everything in the configuration a partner's feeds are built from."""
     doc = {"partner": dataclasses.asdict(partner), "ids": dataclasses.asdict(ids)}

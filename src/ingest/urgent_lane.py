@@ -1,10 +1,12 @@
 """The urgent lane: alerts, urgency 1-2 and kills go out before the rest of their batch.
 
 A batch (a drop chunk, an AFP API window) is read, stored raw and parsed whole first.
-Then the versions that cannot wait are recorded, written to ``articles/`` (embargoed ones
-still wait for their time: ``publish_articles`` decides) and pushed once, with a short
-timeout, to the partners whose contracts take them (``push_partners``: the same plan, the
-same push log). Only then is the rest recorded. A push that fails here is a ``failed``
+Then the versions that cannot wait are recorded and written to ``articles/`` (embargoed
+ones still wait for their time: ``publish_articles`` decides); the feeds of the partners
+those releases concern are rebuilt, and these versions pushed once, with a short timeout,
+to those with an endpoint (``push_partners``: the same plan, the same push log). Both
+under each partner's feed lease, as ``partner_feeds`` builds, so the two never overlap.
+Only then is the rest recorded. A push that fails here is a ``failed``
 row of the push log, which ``partner_feeds`` retries with its full policy; one delivered
 here is settled there, so no partner is sent the same entry twice by the two runs in turn.
 
@@ -16,12 +18,15 @@ the urgent versions already recorded (duplicates) and records the rest.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
+from contextlib import ExitStack
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ingest.config import ConfigError
+from ingest.leases import LeaseBusy, hold
 from ingest.model import Article
 from ingest.parsers.base import ParseFailure
 from ingest.pipeline import (
@@ -34,9 +39,11 @@ from ingest.pipeline import (
     publish_articles,
     store_raw,
 )
+from ingest.publish.feeds import build_feeds
 from ingest.publish.formats import Entry
 from ingest.publish.partners import Partner, PartnerConfigError
 from ingest.publish.push import Pusher, PushOutcome, RetryPolicy, push_partners
+from ingest.rebuild import concerned, feed_lease
 from ingest.registry.latency import OTHER, urgency_class
 from ingest.sources.base import RawItem, SourceFailure
 from ingest.sources.drop import CursorStore
@@ -48,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 URGENT_PUSH = RetryPolicy(attempts=1, timeout=3.0)  # partner_feeds retries what fails
+URGENT_LEASE_WAIT = 5.0  # seconds, in all, for partners' feed leases held by other builds
 
 
 def is_urgent(article: Article) -> bool:
@@ -133,19 +141,39 @@ def _record(rt: Runtime, arrivals: list[Arrival], parsed: list[Outcomes],
 
 
 def _publish_and_push(rt: Runtime, versions: set[tuple[str, int]], now: datetime) -> None:
-    """Write what is due to ``articles/``, then push these versions to partners that take them.
+    """Write what is due to ``articles/``; then, for each partner those releases concern,
+    rebuild its feeds and push it these versions, under its feed lease.
 
-    Without a readable partners file nothing publishes, and ingest goes on: the rest of the
-    batch is recorded, and ``partner_feeds`` fails on the file with its own alert.
+    A partner whose lease another build keeps past ``URGENT_LEASE_WAIT`` (in all) is left
+    to ``partner_feeds``, whose next run rebuilds it anyway: the urgent lane notes no
+    build. Without a readable partners file nothing publishes, and ingest goes on: the
+    rest of the batch is recorded, and ``partner_feeds`` fails on the file with its own
+    alert.
     """
     try:
         partners = rt.partners()
     except (ConfigError, PartnerConfigError) as exc:
         log.error("urgent lane: %d versions recorded, not published: %s", len(versions), exc)
         return
+    since = rt.registry.last_release()
     # only these stories: a backlog of other pending versions must not hold the alert up
     written = publish_articles(rt, now=now, uris=sorted({uri for uri, _ in versions}))
-    with _OnlyThese(versions) as pusher:
-        pushed = push_partners(rt.registry, partners, now, pusher, rt.settings.tag_ids)
-    log.info("urgent lane: %d versions, articles %s, pushed %s", len(versions), written,
+    deadline = time.monotonic() + URGENT_LEASE_WAIT
+    with ExitStack() as leases:
+        held = [p for p in concerned(rt.registry, partners, since)
+                if _try_hold(leases, rt, p, deadline - time.monotonic())]
+        built = build_feeds(rt.registry, rt.store, held, now, rt.settings.tag_ids)
+        with _OnlyThese(versions) as pusher:
+            pushed = push_partners(rt.registry, held, now, pusher, rt.settings.tag_ids)
+    log.info("urgent lane: %d versions, articles %s, feeds %s, pushed %s", len(versions),
+             written, {pid: r.written for pid, r in built.items()},
              {pid: [o.result for o in outcomes] for pid, outcomes in pushed.items()})
+
+
+def _try_hold(leases: ExitStack, rt: Runtime, partner: Partner, wait: float) -> bool:
+    try:
+        leases.enter_context(hold(rt.registry, feed_lease(partner.id), wait=max(0.0, wait)))
+    except LeaseBusy:
+        log.info("urgent lane: %s is being built elsewhere; partner_feeds will", partner.id)
+        return False
+    return True

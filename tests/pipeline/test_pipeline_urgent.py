@@ -30,6 +30,7 @@ from ingest.config import Settings
 from ingest.model import Article
 from ingest.pipeline import ingest_drop_files, list_drop_chunks, publish_partner
 from ingest.publish.articles import version_key
+from ingest.publish.objectstore import ObjectNotFound
 from ingest.reconcile import reconcile
 from ingest.runtime import Runtime
 from ingest.urgent_lane import is_urgent
@@ -137,6 +138,15 @@ def stories(at: datetime) -> dict[str, bytes]:
             for n in range(STORIES)}
 
 
+def feed_uris(rt: Runtime, partner_id: str) -> list[str] | None:
+    """The stories a partner's ninjs feed lists, None before its first build."""
+    try:
+        feed = json.loads(rt.store.get(f"feeds/{partner_id}/ninjs.json"))
+    except ObjectNotFound:
+        return None
+    return [item["uri"] for item in feed["items"]]
+
+
 def recorded_stories(rt: Runtime) -> int:
     return sum(rt.registry.latest(story_uri(n)) is not None for n in range(STORIES))
 
@@ -153,13 +163,16 @@ def test_an_alert_is_recorded_written_and_pushed_before_the_stories_of_its_chunk
     at = datetime.now(UTC) - timedelta(minutes=5)
     chunk = drop(rt, {**stories(at), "zz-alert.json": doc(ALERT, at, genre="Alert", urgency=1)})
     alert_key = version_key(ALERT, 1)
-    endpoint.on_push = lambda: (recorded_stories(rt), rt.store.head(alert_key) is not None)
+    endpoint.on_push = lambda: (recorded_stories(rt), rt.store.head(alert_key) is not None,
+                                feed_uris(rt, "wire"), feed_uris(rt, "french"))
     now = datetime.now(UTC)
 
     report = ingest_drop_files(rt, chunk, now=now)
 
     assert endpoint.pushes == [("/wire", ALERT, 1, "usable")]  # "french" takes no English
-    assert endpoint.seen == [(0, True)]  # written to articles/, no story recorded yet
+    # Written to articles/ and in the feed of the partner it is for, no story recorded yet;
+    # the French partner's feeds, which the alert does not concern, not built.
+    assert endpoint.seen == [(0, True, [ALERT], None)]
     assert recorded_stories(rt) == STORIES
     assert report.raw_items == report.raw_new == STORIES + 1
     assert dict(report.results) == {"new": STORIES + 1}
@@ -285,5 +298,9 @@ def test_a_worker_killed_between_the_lanes_leaves_its_files_and_a_rerun_loses_no
     assert list_drop_chunks(rt, now=now, chunk_size=200) == []
     accounted = reconcile(rt.registry, rt.store)
     assert accounted.ok and accounted.versions == STORIES + 1
-    # The push the kill cut short had no answer, so it goes again: at least once.
-    assert [p[1] for p in endpoint.pushes] == [ALERT, ALERT]
+    # The dead worker still held the partner's feed lease, past the urgent lane's wait:
+    # the rerun leaves the partner to partner_feeds, whose build waits out the lease's
+    # expiry. The push the kill cut short had no answer, so it goes again: at least once.
+    assert [p[1] for p in endpoint.pushes] == [ALERT]
+    publish_partner(rt, "wire", now=now)
+    assert [p[1] for p in endpoint.pushes].count(ALERT) == 2

@@ -339,6 +339,11 @@ class ArticleRegistry(Protocol):
 
     def set_cursor(self, source: str, value: str) -> None: ...
 
+    def swap_cursor(self, source: str, expected: str | None, value: str) -> bool:
+        """Set ``source`` to ``value`` only if it still holds ``expected`` (None: no value
+        yet), in one statement; whether it did. What ``leases`` are made of."""
+        ...
+
     def get_checkpoint(self, run_id: str, chunk: str) -> str | None:
         """How far backfill ``run_id`` got in ``chunk`` (opaque to the registry), or None."""
         ...

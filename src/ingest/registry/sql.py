@@ -479,6 +479,18 @@ class SQLRegistry(PushLog, MediaRefs):
     def set_cursor(self, source: str, value: str) -> None:
         self._upsert(t.cursors, {"source": source}, value)
 
+    def swap_cursor(self, source: str, expected: str | None, value: str) -> bool:
+        now = datetime.now(UTC)
+        stmt: Any = (
+            self._insert(t.cursors).values(source=source, value=value, updated_at=now)
+            .on_conflict_do_nothing()
+            if expected is None else
+            update(t.cursors)
+            .where(t.cursors.c.source == source, t.cursors.c.value == expected)
+            .values(value=value, updated_at=now)
+        ).returning(t.cursors.c.source)
+        return bool(transact(self._writer, lambda c: c.execute(stmt).all()))
+
     def set_checkpoint(self, run_id: str, chunk: str, value: str) -> None:
         self._upsert(t.checkpoints, {"run_id": run_id, "chunk": chunk}, value)
 
