@@ -24,7 +24,12 @@ import redis
 from trigger_support import Running, ingest_pending, newsml, rebuilt, reconciled
 
 from ingest.publish.objectstore import make_s3_client
-from ingest.triggers.notify import RedisDropTrigger, SQSDropTrigger, created_objects
+from ingest.triggers.notify import (
+    RedisDropTrigger,
+    SQSDropTrigger,
+    Unfinished,
+    created_objects,
+)
 
 DROP = "s3://wire-drop/incoming/"
 
@@ -209,3 +214,45 @@ def test_sqs_notifications_from_s3_start_an_ingest_that_reconciles(
     assert report.ok and report.versions == 12, report.lines()
     sqs.close()
     s3.close()
+
+
+def test_a_key_is_named_again_until_taken_and_forgotten_after_keep() -> None:
+    taken: set[str] = set()
+    unfinished = Unfinished(taken.__contains__, refire=15, keep=100)
+    unfinished.named(["a.xml", "b.xml"], now=0)
+    assert unfinished.due(14.9) == []
+    assert unfinished.due(15) == ["a.xml", "b.xml"]
+    taken.add("a.xml")
+    assert unfinished.due(29) == []  # named again at 15: not due before 30
+    assert unfinished.due(30) == ["b.xml"]  # a.xml was taken: forgotten
+    unfinished.named(["b.xml"], now=90)  # notified again: its clock starts over
+    assert unfinished.due(100) == [] and unfinished.due(105) == ["b.xml"]
+    assert unfinished.due(190) == []  # 100 s after its notification: the schedule has it
+
+
+def test_a_notified_file_no_run_takes_is_named_again_and_then_no_more(
+    ingest_env: Path, s3_bucket: str, redis_url: str, redis_key: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As when Airflow lets a run consume the event before it lists the file: nothing takes
+    it, so the trigger names it again; once a run took it, never again."""
+    monkeypatch.setenv("INGEST_DROP_URL", f"s3://{s3_bucket}/wire/")
+    monkeypatch.setenv("INGEST_DROP_REFIRE_SECONDS", "1")
+    make_s3_client().put_object(Bucket=s3_bucket, Key="wire/late.xml", Body=newsml("LATE-1"))
+    push(redis_url, redis_key, minio_message(record("wire/late.xml", bucket=s3_bucket)))
+    trigger = RedisDropTrigger(url=redis_url, key=redis_key, settle_seconds=0, block_seconds=1)
+
+    async def scenario() -> tuple[list[Any], dict[str, int], Any]:
+        running = Running(trigger)
+        try:
+            named = [await running.next(10.0), await running.next(10.0)]
+            ingested = await asyncio.to_thread(ingest_pending)
+            await running.next(3.0)  # at most one more, already due while the run ran
+            return named, ingested, await running.next(4.0)
+        finally:
+            await running.stop()
+
+    named, ingested, after = asyncio.run(scenario())
+    assert [event and event["keys"] for event in named] == [["late.xml"], ["late.xml"]]
+    assert ingested == {"new": 1}
+    assert after is None

@@ -130,6 +130,12 @@ class DropFolderSource:
                 yield from expand(file.key, data, self._limits)
             self._cursors.set_cursor(self._cursor(file.key), f"done {file.state}")
 
+    def taken(self, key: str) -> bool:
+        """Whether a run took ``key`` in the shape a listing shows now (gone counts as taken):
+        what a notification watch asks before naming a file again."""
+        info = next((i for i in self._store.list(key) if i.key == key), None)
+        return info is None or self._cursors.get_cursor(self._cursor(key)) == f"done {_state(info)}"
+
     def _ready(self, cursor: str, state: str, info: ObjectInfo) -> bool:
         """Not done in this shape, unchanged since the last listing, and old enough."""
         previous = self._cursors.get_cursor(cursor)

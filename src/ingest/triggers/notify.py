@@ -8,10 +8,13 @@ Only ``ObjectCreated`` records under the drop bucket and prefix count.
 An object is whole once its notification is sent, but ``afp_ingest`` still waits
 ``INGEST_DROP_SETTLE_SECONDS`` after its time before reading it, so an event is held until
 then: fired earlier, its run would call the file unsettled and leave it to the schedule.
-A message is acknowledged only after its event was handed to the triggerer (Redis: moved
-to ``<key>:inflight`` meanwhile and moved back when a trigger starts; SQS: deleted, else
-it comes back after its visibility timeout), so a triggerer that dies mid-way delivers it
-again rather than never.
+Like the polled watch, a key is named again every ``INGEST_DROP_REFIRE_SECONDS`` (15)
+while no run has taken it (``Unfinished``), for ten minutes at most: Airflow 3.3 can let a
+run consume an event and list the folder before the file is ready, and the file would then
+wait for the schedule. A message is acknowledged only after its event was handed to the
+triggerer (Redis: moved to ``<key>:inflight`` meanwhile and moved back when a trigger
+starts; SQS: deleted, else it comes back after its visibility timeout), so a triggerer
+that dies mid-way delivers it again rather than never.
 """
 
 from __future__ import annotations
@@ -21,17 +24,30 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from urllib.parse import unquote_plus, urlparse
 
 from airflow.triggers.base import TriggerEvent
 
 from ingest.config import Settings
-from ingest.sources.drop import is_picture_file
-from ingest.triggers.base import NOTIFY_ENV, IngestEventTrigger, fired, idle
+from ingest.sources.drop import DropFolderSource, is_picture_file
+from ingest.triggers.base import (
+    NOTIFY_ENV,
+    IngestEventTrigger,
+    batched,
+    fired,
+    idle,
+    open_runtime,
+    seconds,
+)
+from ingest.triggers.drop import REFIRE_ENV
+
+if TYPE_CHECKING:
+    from ingest.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +114,61 @@ async def until_settled(created: Sequence[Created], settle_seconds: float) -> No
         await asyncio.sleep(wait)
 
 
+class Unfinished:
+    """Keys events named, until ``taken`` says a run took them: due to be named again each
+    ``refire`` seconds, and forgotten ``keep`` seconds after their notification (the
+    schedule's listing has run by then). Times are a monotonic clock's."""
+
+    def __init__(self, taken: Callable[[str], bool], refire: float, keep: float = 600.0) -> None:
+        self._taken, self._refire, self._keep = taken, refire, keep
+        self._named: dict[str, tuple[float, float]] = {}  # key -> (notified, last named)
+
+    def named(self, keys: Iterable[str], now: float) -> None:
+        for key in keys:
+            self._named[key] = (now, now)  # a new notification starts its clock again
+
+    def due(self, now: float) -> list[str]:
+        """Keys to name again now; blocking (``taken`` reads the registry and the store)."""
+        again: list[str] = []
+        for key, (notified, last) in list(self._named.items()):
+            if now - notified >= self._keep:
+                del self._named[key]
+            elif now - last >= self._refire:
+                if self._is_taken(key):
+                    del self._named[key]
+                else:
+                    again.append(key)
+                    self._named[key] = (notified, now)
+        return again
+
+    def _is_taken(self, key: str) -> bool:
+        try:
+            return self._taken(key)
+        except Exception:  # the registry or store is down: naming it again is harmless
+            log.exception("drop notifications: could not tell whether %s was taken", key)
+            return False
+
+
+class _DropLedger:
+    """``DropFolderSource.taken`` on the DAG's own registry, opened at first use: most keys
+    are taken long before they are due again, and the tests of the queues need none."""
+
+    def __init__(self, drop_url: str) -> None:
+        self._drop_url = drop_url
+        self._rt: Runtime | None = None
+
+    def taken(self, key: str) -> bool:
+        if self._rt is None:
+            self._rt = open_runtime()
+        source = DropFolderSource(self._drop_url, cursors=self._rt.registry,
+                                  now=datetime.now(UTC))
+        return source.taken(key)
+
+    def close(self) -> None:
+        if self._rt is not None:
+            self._rt.close()
+
+
 class _Queue(Protocol):
     async def receive(self, limit: int, block_seconds: float) -> list[tuple[str, bytes]]: ...
 
@@ -130,7 +201,8 @@ class _NotificationTrigger(IngestEventTrigger):
         drop_url = self.drop_url or settings.drop_url
         settle = (settings.drop_settle_seconds if self.settle_seconds is None
                   else self.settle_seconds)
-        queue = self._open(url)
+        queue, ledger = self._open(url), _DropLedger(drop_url)
+        unfinished = Unfinished(ledger.taken, seconds(None, os.environ, REFIRE_ENV, 15.0))
         try:
             while True:
                 try:
@@ -144,10 +216,15 @@ class _NotificationTrigger(IngestEventTrigger):
                     await until_settled(created, settle)
                     keys = sorted({c.key for c in created})
                     yield fired(self.source, keys, url=drop_url)
+                    unfinished.named(keys, time.monotonic())
                 if messages:
                     await queue.ack([handle for handle, _ in messages])
+                again = await asyncio.to_thread(unfinished.due, time.monotonic())
+                for batch in batched(again, self.max_messages):
+                    yield fired(self.source, batch, url=drop_url)
         finally:
             await queue.close()
+            await asyncio.to_thread(ledger.close)
 
     @abc.abstractmethod
     def _open(self, url: str) -> _Queue: ...
