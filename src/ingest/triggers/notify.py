@@ -150,19 +150,20 @@ class Unfinished:
 
 
 class _DropLedger:
-    """``DropFolderSource.taken`` on the DAG's own registry, opened at first use: most keys
-    are taken long before they are due again, and the tests of the queues need none."""
+    """``DropFolderSource.taken`` on the DAG's own registry, opened at first use (most keys
+    are taken long before they are due again, and the queue tests need none) and kept."""
 
     def __init__(self, drop_url: str) -> None:
         self._drop_url = drop_url
         self._rt: Runtime | None = None
+        self._source: DropFolderSource | None = None
 
     def taken(self, key: str) -> bool:
-        if self._rt is None:
+        if self._source is None:
             self._rt = open_runtime()
-        source = DropFolderSource(self._drop_url, cursors=self._rt.registry,
-                                  now=datetime.now(UTC))
-        return source.taken(key)
+            self._source = DropFolderSource(self._drop_url, cursors=self._rt.registry,
+                                            now=datetime.now(UTC))  # ``taken`` ignores it
+        return self._source.taken(key)
 
     def close(self) -> None:
         if self._rt is not None:
