@@ -160,6 +160,7 @@ def run_chunk(
             batches = _batches(read, state.offset, options.checkpoint_every)
             for batch, outcomes in parse_ahead(pool, batches, store, depth=1,
                                                max_item_bytes=options.max_item_bytes):
+                store.flush()  # the workers' raw writes, durable before they are noted
                 arrivals = [
                     Arrival(at, items, skip_known=not request.reprocess and index >= replay_until)
                     for index, (at, items) in enumerate(batch, start=state.offset)

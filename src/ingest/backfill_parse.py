@@ -3,7 +3,9 @@
 Reading the source stays on the chunk's threads, in the chunk's process; each batch's
 items go to the pool in groups, and each worker stores a group's raw bytes (on threads of
 its own) before it parses and validates them, so the chunk gets them back stored, parsed
-and hashed, in order, while it records the batch before. The pool forks, so its workers
+and hashed, in order, while it records the batch before. Workers do not sync each write:
+the chunk flushes the store (one ``syncfs``) before it records a batch, so the registry
+never notes a raw copy a crash of the machine could lose. The pool forks, so its workers
 run the parent's code and rules exactly as they are; it is started before any thread is.
 """
 
@@ -66,9 +68,13 @@ def parse_group(
 
 
 def worker_store(url: str) -> ObjectStore:
-    """This process's store for ``url``, opened once (an S3 client is not shared by forks)."""
+    """This process's store for ``url``, opened once (an S3 client is not shared by forks).
+
+    Its writes are not synced one by one: the chunk (or the publish) flushes its own store
+    once a batch is back, before the registry notes the batch.
+    """
     if url not in _stores:
-        _stores[url] = open_store(url)
+        _stores[url] = open_store(url, sync_each=False)
     return _stores[url]
 
 

@@ -2,24 +2,27 @@
 
 ``publish.articles.publish_versions`` renders, validates and writes each version on
 threads of one process, which a whole archive keeps busy as long as the load itself. Here
-the same pages of versions go to the backfill's processes (each with its own threads for
-the writes), and this process notes them written and moves the ``latest`` pointers
-exactly as ``publish_versions`` does, so the store and the registry end the same.
+the same pages of versions, and then their ``latest`` pointers, go to the backfill's
+processes (each with its own threads for the writes), and this process notes them
+written exactly as ``publish_versions`` does, so the store and the registry end the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from datetime import datetime
 from functools import partial
+from typing import TypeVar
 
-from ingest.backfill_parse import THREADS, worker_store, worker_threads
+from ingest.backfill_parse import worker_store, worker_threads
 from ingest.errors import IngestError, Reason
 from ingest.publish.articles import (
     ArticlePublishReport,
+    Pointer,
     _put_version,
     publish_pages,
+    set_pointer,
 )
 from ingest.publish.objectstore import ObjectStore
 from ingest.registry.api import ArticleRegistry, VersionRow
@@ -27,6 +30,8 @@ from ingest.registry.api import ArticleRegistry, VersionRow
 PAGE = 1000  # versions read at once, as publish_versions
 GROUP = 50  # versions per task
 Outcome = bool | tuple[Reason, str]  # written, already there, or why it is invalid
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def publish_on(
@@ -34,20 +39,42 @@ def publish_on(
     media_base: str = "",
 ) -> ArticlePublishReport:
     """``publish_versions(registry, store, now, media_base=...)`` with the versions
-    rendered and written on ``pool``."""
-    def write_page(rows: list[VersionRow]) -> list[bool | IngestError]:
-        tasks = [pool.submit(_put_versions, store.url, media_base, rows[at : at + GROUP])
-                 for at in range(0, len(rows), GROUP)]
-        return [_as_outcome(o) for task in tasks for o in task.result()]
+    rendered and written, and the pointers set, on ``pool``.
 
-    with ThreadPoolExecutor(max_workers=THREADS) as threads:
-        return publish_pages(registry, store, now, threads, batch=PAGE, write_page=write_page)
+    Nothing is synced write by write (``worker_store``): the versions of a page are
+    flushed once before the registry notes them, its pointers with the next page's
+    versions, and the last page's at the end.
+    """
+    def write_page(rows: list[VersionRow]) -> list[bool | IngestError]:
+        outcomes = [_as_outcome(o) for o in _on_pool(
+            pool, partial(_put_versions, store.url, media_base), rows)]
+        store.flush()
+        return outcomes
+
+    def move_pointers(pointers: list[Pointer]) -> list[bool]:
+        return _on_pool(pool, partial(_set_pointers, store.url), pointers)
+
+    report = publish_pages(registry, now, batch=PAGE, write_page=write_page,
+                           move_pointers=move_pointers)
+    store.flush()
+    return report
+
+
+def _on_pool(pool: Executor, task: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
+    """``task`` over ``items`` in groups of ``GROUP``, on the pool; results in order."""
+    tasks = [pool.submit(task, items[at : at + GROUP]) for at in range(0, len(items), GROUP)]
+    return [result for done in tasks for result in done.result()]
 
 
 def _put_versions(store_url: str, media_base: str, rows: Sequence[VersionRow]) -> list[Outcome]:
     """Write each version (in a worker); an error goes back as its reason and detail."""
     done = worker_threads().map(partial(_put_version, worker_store(store_url), media_base), rows)
     return [(o.reason, o.detail) if isinstance(o, IngestError) else o for o in done]
+
+
+def _set_pointers(store_url: str, pointers: Sequence[Pointer]) -> list[bool]:
+    """Set each ``latest`` pointer (in a worker)."""
+    return list(worker_threads().map(partial(set_pointer, worker_store(store_url)), pointers))
 
 
 def _as_outcome(outcome: Outcome) -> bool | IngestError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -81,19 +81,25 @@ def publish_versions(
     later batch moves that one), so nothing run-long is held in memory.
     """
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return publish_pages(registry, store, now, pool, batch=batch, uris=uris,
-                             write_page=lambda rows:
-                             pool.map(partial(_put_version, store, media_base), rows))
+        return publish_pages(
+            registry, now, batch=batch, uris=uris,
+            write_page=lambda rows: pool.map(partial(_put_version, store, media_base), rows),
+            move_pointers=lambda pointers: pool.map(partial(set_pointer, store), pointers),
+        )
+
+
+Pointer = tuple[str, bytes | None]  # a ``latest.json`` key and what it should hold (None: no file)
 
 
 def publish_pages(
-    registry: ArticleRegistry, store: ObjectStore, now: datetime, pool: Executor, *,
-    batch: int, write_page: Callable[[list[VersionRow]], Iterable[bool | IngestError]],
+    registry: ArticleRegistry, now: datetime, *, batch: int,
+    write_page: Callable[[list[VersionRow]], Iterable[bool | IngestError]],
+    move_pointers: Callable[[list[Pointer]], Iterable[bool]],
     uris: Sequence[str] | None = None,
 ) -> ArticlePublishReport:
     """``publish_versions`` with each page of versions written by ``write_page`` (one
-    outcome a row, in order) and the pointers moved on ``pool``: a backfill writes its
-    pages on its parser processes."""
+    outcome a row, in order) and its pointers set by ``move_pointers`` (True for each
+    changed): a backfill does both on its parser processes."""
     report = ArticlePublishReport()
     while rows := registry.versions_to_write(now, limit=batch, uris=uris):
         outcomes = write_page(rows)
@@ -103,9 +109,10 @@ def publish_pages(
         ]
         registry.mark_written_many(written)
         states = registry.latest_many(sorted({row.uri for row in rows}))
-        settled = [(uri, state) for uri, state in states.items() if not _due_later(state, now)]
-        moved = pool.map(lambda pair: update_latest_pointer(store, *pair), settled)
-        report.pointers_changed += sum(moved)
+        report.pointers_changed += sum(move_pointers([
+            (latest_key(uri), latest_pointer(uri, state))
+            for uri, state in states.items() if not _due_later(state, now)
+        ]))
         if len(rows) < batch:
             break
     return report
@@ -150,31 +157,33 @@ def _outcome_key(
     return key
 
 
-def update_latest_pointer(
-    store: ObjectStore, uri: str, state: tuple[VersionRow, str] | None
-) -> bool:
-    """Point ``latest.json`` at the story's newest usable published version; True if changed.
+def latest_pointer(uri: str, state: tuple[VersionRow, str] | None) -> bytes | None:
+    """What the story's ``latest.json`` should hold: its latest version if that is usable
+    and published, else nothing (no file)."""
+    latest, status = state or (None, None)
+    if latest is None or status != "usable" or not latest.published_key:
+        return None
+    return dump_json({"uri": uri, "version": latest.version, "href": latest.published_key})
 
-    ``state`` is the story's latest version and status (``ArticleRegistry.latest_many``).
+
+def set_pointer(store: ObjectStore, pointer: Pointer) -> bool:
+    """Make ``key`` hold ``value`` (or not exist, for None); True if that changed it.
+
     A story's first pointer costs one conditional write; an existing one is read and
     replaced only if it differs.
     """
-    key = latest_key(uri)
-    latest, status = state or (None, None)
-    if latest is None or status != "usable" or not latest.published_key:
+    key, value = pointer
+    if value is None:
         if store.head(key) is None:
             return False
         store.delete(key)
         return True
-    pointer = dump_json(
-        {"uri": uri, "version": latest.version, "href": latest.published_key}
-    )
-    if store.put_if_absent(key, pointer, content_type=JSON_TYPE, cache_control=POINTER_CACHE):
+    if store.put_if_absent(key, value, content_type=JSON_TYPE, cache_control=POINTER_CACHE):
         return True
     try:
-        if store.get(key) == pointer:
+        if store.get(key) == value:
             return False
     except ObjectNotFound:  # deleted since: write it anyway
         pass
-    store.put(key, pointer, content_type=JSON_TYPE, cache_control=POINTER_CACHE)
+    store.put(key, value, content_type=JSON_TYPE, cache_control=POINTER_CACHE)
     return True
