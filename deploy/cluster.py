@@ -114,9 +114,12 @@ class AirflowREST:
     def unpause(self, dag_id: str) -> None:
         self.call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
 
-    def trigger(self, dag_id: str) -> str:
-        """A manual run, as ops would start one from the UI; its run id."""
-        run = self.call("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None})
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        """A manual run, as ops would start one from the UI (``conf``: its Params); its run id."""
+        body: dict[str, Any] = {"logical_date": None}
+        if conf:
+            body["conf"] = conf
+        run = self.call("POST", f"/api/v2/dags/{dag_id}/dagRuns", body)
         return str(run["dag_run_id"])
 
 

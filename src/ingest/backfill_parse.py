@@ -36,6 +36,12 @@ def open_pool(workers: int) -> Executor | None:
     """``workers`` parser processes, all started now; None (parse in this process) for 0."""
     if workers < 1:
         return None
+    here = multiprocessing.current_process()
+    if here.daemon:
+        # A Celery worker's task process is daemonic, and multiprocessing refuses children
+        # to daemonic processes lest they outlive it. Ours cannot: each ends when its
+        # parent does (``_start_worker``), so the refusal only costs the parallelism.
+        here.daemon = False
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_start_worker, initargs=(os.getpid(),))
     pool.submit(int).result()  # forks every worker, before the caller starts threads

@@ -72,3 +72,25 @@ def test_a_backfill_leaves_no_parser_process_behind(tmp_path: Path, rt: Runtime)
     result = run_backfill(rt, request, now=NOW, options=options)
     assert result.plan.chunks == 2 and result.report.results["new"] == STORIES
     assert set(multiprocessing.active_children()) == before
+
+
+def _pool_in(results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """In a daemonic process: open a pool of two, parse nothing, report the answer."""
+    pool = open_pool(2)
+    assert pool is not None
+    results.put(pool.submit(sum, [1, 2]).result())
+    pool.shutdown()
+
+
+def test_a_pool_opens_in_a_daemonic_process() -> None:
+    """A Celery worker runs each task in a daemonic process (prefork pool), where
+    multiprocessing refuses children: archive_backfill's ``load_chunks`` failed there with
+    'daemonic processes are not allowed to have children' (found by
+    bench/cluster_backfill.py). The pool must open there too."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    worker = context.Process(target=_pool_in, args=(results,), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert worker.exitcode == 0
+    assert results.get(timeout=5) == 3
