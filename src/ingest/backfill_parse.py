@@ -16,12 +16,13 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
+from typing import TypeVar
 
 from ingest.pipeline import Outcomes, StoredItem, parse_outcomes, store_raw
-from ingest.publish.objectstore import ObjectStore, open_store
+from ingest.publish.objectstore import LocalObjectStore, ObjectStore, open_store
 from ingest.sources.base import RawItem, SourceFailure
 
 Read = tuple[datetime, list[StoredItem | SourceFailure]]  # one object's items, raw stored
@@ -30,6 +31,8 @@ _WATCH_SECONDS = 0.2
 THREADS = 8  # object-store round trips in flight per process
 _stores: dict[str, ObjectStore] = {}  # this process's, by URL
 _pool: list[ThreadPoolExecutor] = []  # this process's threads, started on first use
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def open_pool(workers: int) -> Executor | None:
@@ -69,7 +72,7 @@ def parse_group(
     """Store each item's raw bytes, then its outcomes as ``ingest_stored`` would have them,
     hashed (in a worker)."""
     store = worker_store(store_url)
-    list(worker_threads().map(lambda pair: store_raw(pair[0], store, pair[1]), items))
+    store_map(store, lambda pair: store_raw(pair[0], store, pair[1]), items)
     return [parse_outcomes(item, max_item_bytes) for item, _ in items]
 
 
@@ -84,11 +87,16 @@ def worker_store(url: str) -> ObjectStore:
     return _stores[url]
 
 
-def worker_threads() -> ThreadPoolExecutor:
-    """This process's threads for object-store round trips."""
+def store_map(store: ObjectStore, write: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``write`` each item to ``store``, results in order: on this process's threads when
+    the store is remote (their round trips overlap), one after the other when it is a local
+    folder, which has no latency to hide and where writers creating files in one folder
+    queue on its lock."""
+    if isinstance(store, LocalObjectStore):
+        return [write(item) for item in items]
     if not _pool:
         _pool.append(ThreadPoolExecutor(max_workers=THREADS))
-    return _pool[0]
+    return list(_pool[0].map(write, items))
 
 
 def parse_ahead(

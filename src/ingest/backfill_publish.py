@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import partial
 from typing import TypeVar
 
-from ingest.backfill_parse import worker_store, worker_threads
+from ingest.backfill_parse import store_map, worker_store
 from ingest.errors import IngestError, Reason
 from ingest.publish.articles import (
     ArticlePublishReport,
@@ -68,13 +68,15 @@ def _on_pool(pool: Executor, task: Callable[[Sequence[T]], list[R]], items: Sequ
 
 def _put_versions(store_url: str, media_base: str, rows: Sequence[VersionRow]) -> list[Outcome]:
     """Write each version (in a worker); an error goes back as its reason and detail."""
-    done = worker_threads().map(partial(_put_version, worker_store(store_url), media_base), rows)
+    store = worker_store(store_url)
+    done = store_map(store, partial(_put_version, store, media_base), rows)
     return [(o.reason, o.detail) if isinstance(o, IngestError) else o for o in done]
 
 
 def _set_pointers(store_url: str, pointers: Sequence[Pointer]) -> list[bool]:
     """Set each ``latest`` pointer (in a worker)."""
-    return list(worker_threads().map(partial(set_pointer, worker_store(store_url)), pointers))
+    store = worker_store(store_url)
+    return store_map(store, partial(set_pointer, store), pointers)
 
 
 def _as_outcome(outcome: Outcome) -> bool | IngestError:

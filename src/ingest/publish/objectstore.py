@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import itertools
 import mimetypes
 import os
 import re
-import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -106,30 +107,45 @@ class LocalObjectStore:
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def _write_temp(self, path: Path, data: bytes) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+    def _write_temp(self, path: str, data: bytes) -> str:
+        """A new temporary file beside ``path`` holding ``data``; its folder is made only
+        when it is missing. Plain ``os`` calls on strings, not ``pathlib``, ``tempfile`` and
+        a buffered file: a backfill writes three objects an item, and those layers cost
+        about a third of each write (a ``mkdir`` and a ``stat`` for a folder that exists)."""
+        folder = os.path.dirname(path)  # noqa: PTH120
+        try:
+            fd, tmp = _create_temp(folder)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)  # noqa: PTH103
+            fd, tmp = _create_temp(folder)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             if self._sync_each:
-                handle.flush()
-                os.fsync(handle.fileno())
-        return Path(tmp)
+                os.fsync(fd)
+        except BaseException:
+            os.unlink(tmp)  # noqa: PTH108
+            raise
+        finally:
+            os.close(fd)
+        return tmp
 
     def put(
         self, key: str, data: bytes, *, content_type: str | None = None,
         cache_control: str | None = None,
     ) -> str:
-        path = self._path(key)
-        self._write_temp(path, data).replace(path)
+        path = str(self._path(key))
+        os.replace(self._write_temp(path, data), path)  # noqa: PTH105
         return _etag(data)
 
     def put_if_absent(
         self, key: str, data: bytes, *, content_type: str | None = None,
         cache_control: str | None = None,
     ) -> bool:
-        path = self._path(key)
-        if path.exists():  # reruns meet stored keys: skip the temp file and its fsync
+        path = str(self._path(key))
+        # reruns meet stored keys: skip the temp file and its fsync
+        if os.path.exists(path):  # noqa: PTH110
             return False
         tmp = self._write_temp(path, data)
         try:
@@ -137,7 +153,7 @@ class LocalObjectStore:
         except FileExistsError:
             return False
         finally:
-            tmp.unlink()
+            os.unlink(tmp)  # noqa: PTH108
         return True
 
     def get(self, key: str) -> bytes:
@@ -318,6 +334,20 @@ def _libc() -> ctypes.CDLL | None:
 
 
 _LIBC = _libc()  # for syncfs(2), which Python's os module does not offer
+
+
+_temp_numbers = itertools.count()
+
+
+def _create_temp(folder: str) -> tuple[int, str]:
+    """Open a new ``.tmp-*`` file in ``folder`` (which ``list`` skips), named by process,
+    thread and a counter, so no two writers meet; a leftover of a dead process is passed."""
+    while True:
+        name = f"{folder}/.tmp-{os.getpid()}-{threading.get_ident()}-{next(_temp_numbers)}.part"
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), name
+        except FileExistsError:
+            continue
 
 
 def _etag(data: bytes) -> str:
