@@ -241,6 +241,8 @@ def child(args: argparse.Namespace) -> None:
 def run_child(
     name: str, args: argparse.Namespace, work: str, writes: int = 0, registry: str = "sqlite"
 ) -> dict[str, float]:
+    # The run before left dirty pages; without this, this run's first syncfs writes them.
+    os.sync()
     out = subprocess.run(
         [sys.executable, __file__, str(args.n), "--concurrency", str(args.concurrency),
          "--child", name, "--work", work, "--writes", str(writes), "--registry", registry],
