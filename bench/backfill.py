@@ -13,7 +13,8 @@ copies of the raw bytes (``raw/``) are not in the floor: keeping them is the bac
 cost. Each run is its own process; its peak memory is the highest sum of its own PSS and
 its parser processes' (sampled every 20 ms), beside the load average when it ended.
 
-``--sources disk`` (or ``s3``) runs one side only.
+``--sources disk`` (or ``s3``) runs one side only; ``--checkpoint-every N`` sets the
+backfill's batch (the default is the backfill's own).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from ingest.backfill import DEFAULT_CHECKPOINT_EVERY
 
 TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 <newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/">
@@ -97,7 +100,9 @@ def upload(root: Path, concurrency: int) -> None:
         list(pool.map(put, paths))
 
 
-def run_backfill(kind: str, work: Path, concurrency: int, registry: str) -> dict[str, float]:
+def run_backfill(
+    kind: str, work: Path, concurrency: int, registry: str, checkpoint_every: int
+) -> dict[str, float]:
     from ingest.backfill import BackfillRequest, ChunkOptions
     from ingest.backfill import run_backfill as backfill
     from ingest.config import Settings
@@ -120,7 +125,8 @@ def run_backfill(kind: str, work: Path, concurrency: int, registry: str) -> dict
     rt.registry.upgrade()
     start = time.perf_counter()
     result = backfill(rt, BackfillRequest(source, chunk_size=1000, publish=True), now=NOW,
-                      options=ChunkOptions(concurrency=concurrency))
+                      options=ChunkOptions(concurrency=concurrency,
+                                           checkpoint_every=checkpoint_every))
     elapsed = time.perf_counter() - start
     articles = result.published["articles"]
     return {"items": result.report.raw_items, "seconds": elapsed,
@@ -230,7 +236,8 @@ def child(args: argparse.Namespace) -> None:
     what, kind = args.child.split(":")
     peak = TreePeak()
     if what == "backfill":
-        numbers = run_backfill(kind, work, args.concurrency, args.registry)
+        numbers = run_backfill(kind, work, args.concurrency, args.registry,
+                               args.checkpoint_every)
     else:
         numbers = run_floor(kind, work, args.concurrency, args.writes)
     numbers["peak_mb"] = peak.stop()
@@ -245,6 +252,7 @@ def run_child(
     os.sync()
     out = subprocess.run(
         [sys.executable, __file__, str(args.n), "--concurrency", str(args.concurrency),
+         "--checkpoint-every", str(args.checkpoint_every),
          "--child", name, "--work", work, "--writes", str(writes), "--registry", registry],
         check=True, capture_output=True, text=True,
     ).stdout
@@ -256,6 +264,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("n", type=int)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--checkpoint-every", type=int, default=DEFAULT_CHECKPOINT_EVERY,
+                        help="objects a batch (one syncfs and checkpoint each)")
     parser.add_argument("--sources", default="disk,s3", help="disk, s3 or both (disk,s3)")
     parser.add_argument("--databases", default="sqlite,postgres",
                         help="sqlite, postgres or both (sqlite,postgres)")
@@ -294,6 +304,7 @@ def main() -> None:
             rows[f"floor:{kind}"] = run_child(f"floor:{kind}", args, tmp, writes)
     server.stop()
     print(f"N={args.n} concurrency={args.concurrency} parser processes={os.cpu_count()} "
+          f"checkpoint every={args.checkpoint_every} "
           "(moto S3 server in this process; load: 1-minute load average at the run's end)")
     print(f"{'from':<6}{'registry':<10}{'items/s':>9}{'peak MB':>9}{'articles':>10}{'load':>6}"
           f"{'floor items/s':>15}{'floor MB':>10}{'load':>6}{'ratio':>7}")

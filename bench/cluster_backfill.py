@@ -52,7 +52,8 @@ def measure(archive: Path, items: int, workers: int, chunk_size: int) -> dict[st
             "WHERE dag_id = :d AND run_id = :r AND task_id = 'load_chunks'", d=DAG, r=run_id)
         [run] = cluster.query("SELECT start_date, end_date FROM dag_run "
                               "WHERE dag_id = :d AND run_id = :r", d=DAG, r=run_id)
-        recorded = _versions(cluster.registry_db)
+        [recorded] = cluster.query("SELECT count(*) AS n FROM versions",
+                                   db=cluster.registry_db)
     if state != "success" or any(t["state"] != "success" for t in loads):
         raise SystemExit(f"{workers} worker(s): run {state}, tasks "
                          f"{sorted(t['state'] for t in loads)}; logs in {cluster.root}/logs")
@@ -62,19 +63,8 @@ def measure(archive: Path, items: int, workers: int, chunk_size: int) -> dict[st
         hosts[task["hostname"]] = hosts.get(task["hostname"], 0) + 1
     return {"workers": workers, "load_s": span.total_seconds(),
             "run_s": (run["end_date"] - run["start_date"]).total_seconds(),
-            "items_s": items / span.total_seconds(), "tasks": hosts, "versions": recorded,
+            "items_s": items / span.total_seconds(), "tasks": hosts, "versions": recorded["n"],
             "load": os.getloadavg()[0]}
-
-
-def _versions(url: str) -> int:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM versions")).scalar_one())
-    finally:
-        engine.dispose()
 
 
 def main() -> int:

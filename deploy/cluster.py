@@ -319,8 +319,9 @@ class LocalCluster(AirflowREST):
     def admin_password(self) -> str:
         return "admin"
 
-    def query(self, sql: str, **params: Any) -> list[dict[str, Any]]:
-        engine = create_engine(self.airflow_db)
+    def query(self, sql: str, *, db: str | None = None, **params: Any) -> list[dict[str, Any]]:
+        """Rows of ``sql`` on Airflow's database, or on ``db`` (e.g. ``registry_db``)."""
+        engine = create_engine(db or self.airflow_db)
         try:
             with engine.connect() as conn:
                 return [dict(row._mapping) for row in conn.execute(text(sql), params)]

@@ -79,9 +79,7 @@ __all__ = [  # the listing's names, from backfill_plan, are part of this module'
 ]
 DEFAULT_CONCURRENCY = 8
 DEFAULT_WORKERS = os.cpu_count() or 1
-# Objects a batch: each costs a syncfs and a few transactions, so 250 instead of 50 took
-# a 10k-item chunk phase from 6.3-6.6 s to 5.3-5.4 s; a crash replays at most that many.
-DEFAULT_CHECKPOINT_EVERY = 250
+DEFAULT_CHECKPOINT_EVERY = 50
 BATCH_BYTES = 64 * 1024 * 1024  # read ahead, and in one batch: bounds a chunk's memory
 T = TypeVar("T")
 

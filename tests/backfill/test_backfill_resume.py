@@ -18,7 +18,7 @@ import pytest
 from backfill_helpers import generate_stories, objects, registry_state
 from sqlalchemy import create_engine, select
 
-from ingest.backfill import DEFAULT_CHECKPOINT_EVERY, BackfillRequest, ChunkOptions, run_backfill
+from ingest.backfill import BackfillRequest, ChunkOptions, run_backfill
 from ingest.publish.objectstore import LocalObjectStore, ObjectStore
 from ingest.registry import schema as t
 from ingest.runtime import Runtime
@@ -46,7 +46,7 @@ def _offsets(url: str) -> list[dict[str, object]]:
 def test_sigkill_mid_chunk_then_rerun_gives_the_clean_state(
     tmp_path: Path, archive: Path, runtimes: MakeRuntime
 ) -> None:
-    generate_stories(archive, 1200)  # two chunks of 600: a checkpoint (250) inside each
+    generate_stories(archive, 600)
     killed = runtimes(tmp_path / "killed", f"sqlite:///{tmp_path / 'killed.db'}",
                       (tmp_path / "killed-store").as_uri())
     killed.registry.upgrade()
@@ -55,11 +55,11 @@ def test_sigkill_mid_chunk_then_rerun_gives_the_clean_state(
            "INGEST_STORE_URL": killed.settings.store_url,
            "INGEST_PARTNERS_FILE": str(killed.settings.partners_file)}
     command = [sys.executable, "-m", "ingest.cli", "backfill", archive.as_uri(),
-               "--chunk-size", "600", "--publish"]
+               "--chunk-size", "150", "--publish"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        if any(not c["done"] and int(str(c["offset"])) >= DEFAULT_CHECKPOINT_EVERY
+        if any(not c["done"] and int(str(c["offset"])) >= 50
                for c in _offsets(killed.settings.registry_url)):
             process.send_signal(signal.SIGKILL)
             break
@@ -73,7 +73,7 @@ def test_sigkill_mid_chunk_then_rerun_gives_the_clean_state(
 
     clean = runtimes(tmp_path / "clean", f"sqlite:///{tmp_path / 'clean.db'}",
                      (tmp_path / "clean-store").as_uri())
-    request = BackfillRequest(archive.as_uri(), chunk_size=600, publish=True)
+    request = BackfillRequest(archive.as_uri(), chunk_size=150, publish=True)
     run_backfill(clean, request, now=datetime.now(UTC))  # the CLI publishes at the real now
     assert registry_state(killed.settings.registry_url, exact=False) == registry_state(
         clean.settings.registry_url, exact=False

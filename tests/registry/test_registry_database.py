@@ -163,7 +163,7 @@ def test_push_attempts_migration_goes_down_and_up_again(registry_url: str) -> No
 @pytest.mark.postgres
 def test_postgres_plans_each_statement_for_its_values(pg_url: str) -> None:
     """A generic plan made while the registry was small scanned whole tables once they grew
-    (``bench`` lookups: 80 us an item at 5k items, 240 us at 15k); every connection of the
+    (``bench/registry_writes.py``: 202 us an item at 5k items, 615 at 15k); each connection of the
     pool, after rolled-back work too, plans for the values it is given."""
     with SQLRegistry(pg_url) as reg:
         reg.upgrade()

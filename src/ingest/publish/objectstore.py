@@ -110,8 +110,8 @@ class LocalObjectStore:
     def _write_temp(self, path: str, data: bytes) -> str:
         """A new temporary file beside ``path`` holding ``data``; its folder is made only
         when it is missing. Plain ``os`` calls on strings, not ``pathlib``, ``tempfile`` and
-        a buffered file: a backfill writes three objects an item, and those layers cost
-        about a third of each write (a ``mkdir`` and a ``stat`` for a folder that exists)."""
+        a buffered file, which added a ``mkdir`` and a ``stat`` for a folder that exists: a
+        backfill writes three objects an item (see docs/scaling.md for what it gained)."""
         folder = os.path.dirname(path)  # noqa: PTH120
         try:
             fd, tmp = _create_temp(folder)
