@@ -11,7 +11,8 @@ under ``articles/`` (each story's version and its ``latest.json``), article-size
 plain file I/O or boto3 at the same concurrency, without parsing. The backfill's own
 copies of the raw bytes (``raw/``) are not in the floor: keeping them is the backfill's
 cost. Each run is its own process; its peak memory is the highest sum of its own PSS and
-its parser processes' (sampled every 20 ms), beside the load average when it ended.
+its parser processes' (sampled every 20 ms by this bench's process, so the sampling takes
+no time from the run), beside the load average when it ended.
 
 ``--sources disk`` (or ``s3``) runs one side only; ``--checkpoint-every N`` sets the
 backfill's batch (the default is the backfill's own).
@@ -182,15 +183,16 @@ def _shares(objects: int, writes: int) -> Callable[[int], int]:
 
 
 class TreePeak:
-    """The highest memory of this process and its descendants together, sampled: the sum
+    """The highest memory of a process and its descendants together, sampled from outside
+    (this bench process), so the sampling takes no time from the run it measures: the sum
     of their PSS (a page forked workers share with the parent is counted once, split).
 
     ``VmHWM`` alone would miss the parser processes, ``ru_maxrss`` of children gives the
     largest one, and a sum of RSS counts every shared page once per process. Linux only.
     """
 
-    def __init__(self, every: float = 0.02) -> None:
-        self.peak_kb, self._every = 0, every
+    def __init__(self, root: int, every: float = 0.02) -> None:
+        self.peak_kb, self._root, self._every = 0, root, every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -202,22 +204,20 @@ class TreePeak:
 
     def _sample(self) -> None:
         while not self._stop.wait(self._every):
-            self.peak_kb = max(self.peak_kb, sum(map(_pss_kb, _tree(os.getpid()))))
+            self.peak_kb = max(self.peak_kb, sum(map(_pss_kb, _tree(self._root))))
 
 
 def _tree(root: int) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    """``root`` and its descendants, from each thread's ``children`` list in /proc."""
     found, todo = [], [root]
     while todo:
         pid = todo.pop()
         found.append(pid)
-        todo.extend(parents.get(pid, []))
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                todo.extend(int(child) for child in children.read_text().split())
+            except OSError:  # the thread or process ended
+                continue
     return found
 
 
@@ -234,13 +234,11 @@ def _pss_kb(pid: int) -> int:
 def child(args: argparse.Namespace) -> None:
     work = Path(args.work)
     what, kind = args.child.split(":")
-    peak = TreePeak()
     if what == "backfill":
         numbers = run_backfill(kind, work, args.concurrency, args.registry,
                                args.checkpoint_every)
     else:
         numbers = run_floor(kind, work, args.concurrency, args.writes)
-    numbers["peak_mb"] = peak.stop()
     numbers["load"] = os.getloadavg()[0]
     print(json.dumps(numbers))
 
@@ -250,13 +248,19 @@ def run_child(
 ) -> dict[str, float]:
     # The run before left dirty pages; without this, this run's first syncfs writes them.
     os.sync()
-    out = subprocess.run(
+    with subprocess.Popen(
         [sys.executable, __file__, str(args.n), "--concurrency", str(args.concurrency),
          "--checkpoint-every", str(args.checkpoint_every),
          "--child", name, "--work", work, "--writes", str(writes), "--registry", registry],
-        check=True, capture_output=True, text=True,
-    ).stdout
+        stdout=subprocess.PIPE, text=True,
+    ) as run:
+        peak = TreePeak(run.pid)
+        out, _ = run.communicate()
+        peak_mb = peak.stop()
+    if run.returncode:
+        raise subprocess.CalledProcessError(run.returncode, run.args)
     numbers: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    numbers["peak_mb"] = peak_mb
     return numbers
 
 
