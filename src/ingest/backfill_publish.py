@@ -10,7 +10,7 @@ written exactly as ``publish_versions`` does, so the store and the registry end 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from datetime import datetime
 from functools import partial
 from typing import TypeVar
@@ -20,6 +20,7 @@ from ingest.errors import IngestError, Reason
 from ingest.publish.articles import (
     ArticlePublishReport,
     Pointer,
+    Started,
     _put_version,
     publish_pages,
     set_pointer,
@@ -36,33 +37,43 @@ R = TypeVar("R")
 
 def publish_on(
     pool: Executor, registry: ArticleRegistry, store: ObjectStore, now: datetime, *,
-    media_base: str = "",
+    media_base: str = "", batch: int = PAGE,
 ) -> ArticlePublishReport:
-    """``publish_versions(registry, store, now, media_base=...)`` with the versions
-    rendered and written, and the pointers set, on ``pool``.
+    """``publish_versions(registry, store, now, media_base=..., batch=...)`` with the
+    versions rendered and written, and the pointers set, on ``pool``.
 
     Nothing is synced write by write (``worker_store``): the versions of a page are
-    flushed once before the registry notes them, its pointers with the next page's
-    versions, and the last page's at the end.
+    flushed once, before the registry notes them; a page's pointers with a later page's
+    versions, and the last ones at the end.
     """
-    def write_page(rows: list[VersionRow]) -> list[bool | IngestError]:
-        outcomes = [_as_outcome(o) for o in _on_pool(
-            pool, partial(_put_versions, store.url, media_base), rows)]
-        store.flush()
+    def write_page(rows: list[VersionRow]) -> Started[bool | IngestError]:
+        tasks = _submit(pool, partial(_put_versions, store.url, media_base), rows)
+
+        def outcomes() -> list[bool | IngestError]:
+            done = [_as_outcome(o) for o in _results(tasks)]
+            store.flush()
+            return done
+
         return outcomes
 
-    def move_pointers(pointers: list[Pointer]) -> list[bool]:
-        return _on_pool(pool, partial(_set_pointers, store.url), pointers)
+    def move_pointers(pointers: list[Pointer]) -> Started[bool]:
+        return partial(_results, _submit(pool, partial(_set_pointers, store.url), pointers))
 
-    report = publish_pages(registry, now, batch=PAGE, write_page=write_page,
+    report = publish_pages(registry, now, batch=batch, write_page=write_page,
                            move_pointers=move_pointers)
     store.flush()
     return report
 
 
-def _on_pool(pool: Executor, task: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
-    """``task`` over ``items`` in groups of ``GROUP``, on the pool; results in order."""
-    tasks = [pool.submit(task, items[at : at + GROUP]) for at in range(0, len(items), GROUP)]
+def _submit(
+    pool: Executor, task: Callable[[Sequence[T]], list[R]], items: Sequence[T]
+) -> list[Future[list[R]]]:
+    """``task`` over ``items`` in groups of ``GROUP``, on the pool, started now."""
+    return [pool.submit(task, items[at : at + GROUP]) for at in range(0, len(items), GROUP)]
+
+
+def _results(tasks: list[Future[list[R]]]) -> list[R]:
+    """The tasks' results in order, once each is done."""
     return [result for done in tasks for result in done.result()]
 
 

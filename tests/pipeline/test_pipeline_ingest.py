@@ -205,25 +205,39 @@ def test_publishing_in_small_batches_ends_as_one_big_batch(
 ) -> None:
     """Pointers move batch by batch: a story whose versions fall in several batches (here
     one version a batch) must end where one pass over everything leaves it, each pointer
-    moved once: never dropped while a newer version waits in a later batch."""
+    moved once: never dropped while a newer version waits in a later batch. The same
+    through a backfill's parser processes (``publish_on``), where the next batch is
+    written while one is noted and its pointers moved."""
+    from ingest.backfill_parse import open_pool
+    from ingest.backfill_publish import publish_on
     from ingest.publish.articles import publish_versions
 
     runtimes = {
-        batch: open_runtime(tmp_path / str(batch), f"sqlite:///{tmp_path / f'{batch}.db'}")
-        for batch in (1, 1000)
+        batch: open_runtime(tmp_path / batch, f"sqlite:///{tmp_path / f'{batch}.db'}")
+        for batch in ("1", "1000", "1 on processes")
+    }
+    pool = open_pool(2)
+    assert pool is not None
+    publish = {
+        "1": lambda rt: publish_versions(rt.registry, rt.store, NOW, batch=1),
+        "1000": lambda rt: publish_versions(rt.registry, rt.store, NOW, batch=1000),
+        "1 on processes": lambda rt: publish_on(pool, rt.registry, rt.store, NOW, batch=1),
     }
     rounds = [  # the wind farm story: v1 (with the others), then v2 and v3 together, then v4
         [i for i in sample_items() if "-v2-" not in i.name and "-v3-" not in i.name],
         [i for i in sample_items() if "-v2-" in i.name or "-v3-" in i.name],
         sample_items(kill=True),
     ]
-    for items in rounds:
-        stores, reports = {}, {}
-        for batch, rt in runtimes.items():
-            ingest_items(items, registry=rt.registry, store=rt.store, received_at=NOW)
-            reports[batch] = publish_versions(rt.registry, rt.store, NOW, batch=batch)
-            stores[batch] = {info.key: rt.store.get(info.key) for info in rt.store.list("")
-                             if info.key.startswith(("articles/", "audit/"))}
-        assert stores[1] == stores[1000]
-        assert reports[1] == reports[1000]
-    assert reports[1].written == 1 and latest_key(WIND_FARM) not in stores[1]
+    try:
+        for items in rounds:
+            stores, reports = {}, {}
+            for batch, rt in runtimes.items():
+                ingest_items(items, registry=rt.registry, store=rt.store, received_at=NOW)
+                reports[batch] = publish[batch](rt)
+                stores[batch] = {info.key: rt.store.get(info.key) for info in rt.store.list("")
+                                 if info.key.startswith(("articles/", "audit/"))}
+            assert stores["1"] == stores["1000"] == stores["1 on processes"]
+            assert reports["1"] == reports["1000"] == reports["1 on processes"]
+    finally:
+        pool.shutdown()
+    assert reports["1"].written == 1 and latest_key(WIND_FARM) not in stores["1"]

@@ -19,7 +19,13 @@ import pytest
 
 from ingest.model import Article
 from ingest.publish.articles import publish_versions, version_key
-from ingest.publish.objectstore import LocalObjectStore, ObjectStore, S3ObjectStore, make_s3_client
+from ingest.publish.objectstore import (
+    LocalObjectStore,
+    ObjectStore,
+    S3ObjectStore,
+    make_s3_client,
+    open_store,
+)
 from ingest.registry import SQLRegistry
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -33,6 +39,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
         return LocalObjectStore(tmp_path / "store")
     bucket = str(request.getfixturevalue("s3_bucket"))
     return S3ObjectStore(bucket, "published")
+
+
+@pytest.mark.parametrize("name", ["My Archive", "archive 100%", "Année 2026"])
+def test_a_folder_opened_by_its_url_is_the_folder_itself(tmp_path: Path, name: str) -> None:
+    """``Path.as_uri`` percent-encodes a space, ``%`` and non-ASCII (RFC 8089): a parser
+    process opens the store by that URL and must write where the parent reads."""
+    folder = tmp_path / name
+    LocalObjectStore(folder).put("raw/a.xml", b"<a/>")
+    reopened = open_store(folder.as_uri())
+    assert reopened.get("raw/a.xml") == b"<a/>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 def test_a_second_write_is_refused_and_the_first_bytes_stay(store: ObjectStore) -> None:

@@ -50,6 +50,23 @@ def test_versions_to_write_come_oldest_received_first_up_to_the_limit(
     assert [r.uri for r in registry.versions_to_write(NOW, limit=2)] == ["urn:c", "urn:b"]
 
 
+def test_versions_to_write_after_a_row_go_on_from_it_in_the_same_order(
+    registry: SQLRegistry,
+) -> None:
+    """The next page is read before the page being written is noted: ``after`` must give
+    the rest in the same order, ties on arrival broken by uri and then version."""
+    for uri, version, hours in (("urn:b", 1, 0), ("urn:a", 2, 0), ("urn:a", 1, 0),
+                                ("urn:z", 1, -1), ("urn:c", 1, 1)):
+        registry.record_versions([VersionRecord(article(uri, version), None,
+                                                T0 + timedelta(hours=hours))])
+    pages, after = [], None
+    while page := registry.versions_to_write(NOW, limit=2, after=after):
+        pages.append([(r.uri, r.version) for r in page])
+        after = page[-1]
+    assert pages == [[("urn:z", 1), ("urn:a", 1)], [("urn:a", 2), ("urn:b", 1)],
+                     [("urn:c", 1)]]
+
+
 def test_versions_received_together_are_written_in_version_order(registry: SQLRegistry) -> None:
     registry.record_versions([VersionRecord(article("urn:a", v), None, T0) for v in (3, 1, 2)])
     assert [r.version for r in registry.versions_to_write(NOW)] == [1, 2, 3]

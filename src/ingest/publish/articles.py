@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from ingest import jsonout
 from ingest.errors import IngestError
@@ -26,6 +26,8 @@ from ingest.validate import validate_ninjs
 JSON_TYPE = "application/json"
 POINTER_CACHE = "max-age=60"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+A = TypeVar("A")
+T = TypeVar("T")
 
 
 def story_id(uri: str) -> str:
@@ -83,39 +85,66 @@ def publish_versions(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return publish_pages(
             registry, now, batch=batch, uris=uris,
-            write_page=lambda rows: pool.map(partial(_put_version, store, media_base), rows),
-            move_pointers=lambda pointers: pool.map(partial(set_pointer, store), pointers),
+            write_page=_started_on(pool, partial(_put_version, store, media_base)),
+            move_pointers=_started_on(pool, partial(set_pointer, store)),
         )
 
 
 Pointer = tuple[str, bytes | None]  # a ``latest.json`` key and what it should hold (None: no file)
+Started = Callable[[], Iterable[T]]  # work under way; calling it waits for its results
 
 
 def publish_pages(
     registry: ArticleRegistry, now: datetime, *, batch: int,
-    write_page: Callable[[list[VersionRow]], Iterable[bool | IngestError]],
-    move_pointers: Callable[[list[Pointer]], Iterable[bool]],
+    write_page: Callable[[list[VersionRow]], Started[bool | IngestError]],
+    move_pointers: Callable[[list[Pointer]], Started[bool]],
     uris: Sequence[str] | None = None,
 ) -> ArticlePublishReport:
     """``publish_versions`` with each page of versions written by ``write_page`` (one
     outcome a row, in order) and its pointers set by ``move_pointers`` (True for each
-    changed): a backfill does both on its parser processes."""
+    changed): a backfill does both on its parser processes.
+
+    Each starts its work and returns at once, so this process keeps the writers busy:
+    it reads the next page while one is written, and notes a page written, reads its
+    stories and starts its pointers while the next page is written. A page's pointers are
+    done before the next page's start, and a story whose latest version is on a page not
+    yet noted is left to that page (``_due_later``), so pointers move in version order.
+    The next page is read after the last row of the one being written (it is not noted
+    yet): a version recorded meanwhile behind that row waits for the next publish.
+    """
     report = ArticlePublishReport()
-    while rows := registry.versions_to_write(now, limit=batch, uris=uris):
-        outcomes = write_page(rows)
+    rows = registry.versions_to_write(now, limit=batch, uris=uris)
+    writing = write_page(rows) if rows else None
+    moving: Started[bool] | None = None
+    while writing is not None:
+        following = (registry.versions_to_write(now, limit=batch, uris=uris, after=rows[-1])
+                     if len(rows) == batch else [])
+        outcomes = writing()
         written = [
             (row.uri, row.version, _outcome_key(registry, row, outcome, now, report))
             for row, outcome in zip(rows, outcomes, strict=True)
         ]
+        writing = write_page(following) if following else None
         registry.mark_written_many(written)
         states = registry.latest_many(sorted({row.uri for row in rows}))
-        report.pointers_changed += sum(move_pointers([
+        if moving is not None:
+            report.pointers_changed += sum(moving())
+        moving = move_pointers([
             (latest_key(uri), latest_pointer(uri, state))
             for uri, state in states.items() if not _due_later(state, now)
-        ]))
-        if len(rows) < batch:
-            break
+        ])
+        rows = following
+    if moving is not None:
+        report.pointers_changed += sum(moving())
     return report
+
+
+def _started_on(pool: Executor, work: Callable[[A], T]) -> Callable[[list[A]], Started[T]]:
+    """``work`` over a list of items on the pool's threads, started when called."""
+    def start(items: list[A]) -> Started[T]:
+        results = pool.map(work, items)  # submitted now; the iterator waits for each
+        return lambda: results
+    return start
 
 
 def _due_later(state: tuple[VersionRow, str], now: datetime) -> bool:

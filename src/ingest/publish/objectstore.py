@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -314,11 +314,14 @@ def make_s3_client() -> S3Client:
 def open_store(url: str, *, sync_each: bool = True) -> ObjectStore:
     """``file:///abs/dir`` or ``s3://bucket/prefix`` -> the matching store.
 
-    ``sync_each=False``: local writes are made durable by ``flush``, not one by one.
+    A file URL's path is percent-decoded (RFC 8089), as ``Path.as_uri`` encodes it: a
+    folder with a space or a non-ASCII name is the same folder in every process that
+    opens the store by its ``url``. ``sync_each=False``: local writes are made durable
+    by ``flush``, not one by one.
     """
     parsed = urlparse(url)
     if parsed.scheme == "file":
-        return LocalObjectStore(Path(parsed.path), sync_each=sync_each)
+        return LocalObjectStore(Path(unquote(parsed.path)), sync_each=sync_each)
     if parsed.scheme == "s3" and parsed.netloc:
         return S3ObjectStore(parsed.netloc, parsed.path)
     raise ValueError(f"unsupported object store URL {url!r}: use file:///path or s3://bucket/prefix")

@@ -293,9 +293,11 @@ class ArticleRegistry(Protocol):
     def mark_replayed(self, raw_key: str) -> None: ...
 
     def versions_to_write(
-        self, now: datetime, *, limit: int = 1000, uris: Sequence[str] | None = None
+        self, now: datetime, *, limit: int = 1000, uris: Sequence[str] | None = None,
+        after: VersionRow | None = None,
     ) -> list[VersionRow]:
-        """Versions not yet written to ``articles/``, whose embargo (if any) is over at ``now``."""
+        """Versions not yet written to ``articles/``, whose embargo (if any) is over at ``now``,
+        oldest received first (then by uri and version); with ``after``, those after it."""
         ...
 
     def mark_written(self, uri: str, version: int, key: str) -> None: ...

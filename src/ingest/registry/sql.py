@@ -547,20 +547,25 @@ class SQLRegistry(PushLog, MediaRefs):
         }
 
     def versions_to_write(
-        self, now: datetime, *, limit: int = 1000, uris: Sequence[str] | None = None
+        self, now: datetime, *, limit: int = 1000, uris: Sequence[str] | None = None,
+        after: VersionRow | None = None,
     ) -> list[VersionRow]:
         """Pending versions whose embargo is over, oldest received first; of ``uris`` only
-        when given."""
+        when given; with ``after``, only those that come after it in that order."""
+        v = t.versions.c
         stmt = select(*_VERSION_COLUMNS).where(
-            t.versions.c.pending,
-            or_(t.versions.c.embargoed_until.is_(None), t.versions.c.embargoed_until <= now),
+            v.pending, or_(v.embargoed_until.is_(None), v.embargoed_until <= now),
         )
         if uris is not None:
-            stmt = stmt.where(t.versions.c.uri.in_(sorted(set(uris))))
-        rows = self._rows(
-            stmt.order_by(t.versions.c.received_at, t.versions.c.uri, t.versions.c.version)
-            .limit(limit)
-        )
+            stmt = stmt.where(v.uri.in_(sorted(set(uris))))
+        if after is not None:
+            order = (v.received_at, v.uri, v.version)
+            last = (after.received_at, after.uri, after.version)
+            stmt = stmt.where(tuple_(*order) > tuple_(*(
+                bindparam(None, value, type_=column.type)
+                for column, value in zip(order, last, strict=True)
+            )))
+        rows = self._rows(stmt.order_by(v.received_at, v.uri, v.version).limit(limit))
         return [_version_row(r) for r in rows]
 
     def feed_items(self, now: datetime, *, since: datetime | None = None) -> Iterator[VersionRow]:
