@@ -51,6 +51,23 @@ def test_times_and_class_are_recorded(registry: SQLRegistry) -> None:
     assert (a.urgency_class, b.urgency_class, c.urgency_class) == ("other", "urgent", "alert")
 
 
+def test_a_repeat_shares_its_versions_key_but_not_its_publish_time(
+    registry: SQLRegistry,
+) -> None:
+    """A SAME_CONTENT repeat is never written itself: marking the version it repeats gives
+    it the key, and the publish time only to the version written."""
+    first_version = article("urn:a", 1)
+    registry.record_version(first_version, raw_key=None, received_at=T0)
+    registry.record_version(replace(first_version, version=2), raw_key=None, received_at=T0)
+    before = datetime.now(UTC)
+    registry.mark_written_many([("urn:a", 1, "articles/a/v1.json")])
+    first, repeat = _times(registry)[("urn:a", 1)], _times(registry)[("urn:a", 2)]
+    assert before <= first.published_at <= datetime.now(UTC)
+    assert repeat.published_at is None
+    latest = registry.latest("urn:a")
+    assert latest is not None and latest.published_key == "articles/a/v1.json"
+
+
 def _old_row(uri: str, **given: Any) -> dict[str, Any]:
     row = {"uri": uri, "version": 1, "content_hash": uri, "substance_hash": uri,
            "status": "usable", "version_created": None, "received_at": T0, "raw_key": None,

@@ -42,6 +42,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -376,29 +377,28 @@ class SQLRegistry(PushLog, MediaRefs):
         self.mark_written_many([(uri, version, key)])
 
     def mark_written_many(self, written: Sequence[tuple[str, int, str]]) -> None:
-        """Note where versions were written; repeats of one (SAME_CONTENT) share its key."""
+        """Note where versions were written; repeats of one (SAME_CONTENT) share its key.
+
+        The version written (not its repeats) is stamped ``published_at`` in the same
+        statement: one row update a version, not two."""
         v = t.versions.c
+        written_now = and_(v.version == bindparam("b_version"), bindparam("b_key") != "")
         stmt = (
             update(t.versions)
             .where(
                 v.uri == bindparam("b_uri"),
                 or_(v.version == bindparam("b_version"), v.same_as == bindparam("b_version")),
             )
-            .values(published_key=bindparam("b_key"), pending=False)
+            .values(published_key=bindparam("b_key"), pending=False,
+                    published_at=case((written_now, db_now()), else_=v.published_at))
         )
         params = [{"b_uri": u, "b_version": n, "b_key": k} for u, n, k in written]
-        stamp = (update(t.versions).where(v.uri == bindparam("b_uri"),
-                                          v.version == bindparam("b_version"))
-                 .values(published_at=db_now()))
-        stamps = [{"b_uri": u, "b_version": n} for u, n, k in written if k]
         released_at = datetime.now(UTC)
         releases = [{"uri": u, "version": n, "released_at": released_at}
                     for u, n, k in written if k]  # "" marks a version refused, never written
 
         def work(conn: Connection) -> None:
             conn.execute(stmt, params)
-            if stamps:
-                conn.execute(stamp, stamps)
             if releases:
                 self._release(conn, releases)
 
