@@ -107,8 +107,9 @@ def publish_pages(
     Each starts its work and returns at once, so this process keeps the writers busy:
     it reads the next page while one is written, and notes a page written, reads its
     stories and starts its pointers while the next page is written. A page's pointers are
-    done before the next page's start, and a story whose latest version is on a page not
-    yet noted is left to that page (``_due_later``), so pointers move in version order.
+    all set before the next page's are started, and a story whose latest version is on a
+    page not yet noted is left to that page (``_due_later``), so pointers move in version
+    order.
     The next page is read after the last row of the one being written (it is not noted
     yet): a version recorded meanwhile behind that row waits for the next publish.
     """
