@@ -17,8 +17,8 @@ from ingest.publish.formats import (
     Entry,
     FeedMeta,
     feed_format,
+    feed_language,
     formats,
-    language_tag,
     make_entry,
     media_type,
     positive,
@@ -168,7 +168,7 @@ def test_newsml_g2_validates_against_the_xsd(
 def test_languages_are_bcp47_tags_with_an_iso_639_1_primary_subtag(
     raw: str | None, tag: str | None
 ) -> None:
-    assert language_tag(raw) == tag
+    assert feed_language(raw) == tag
 
 
 @pytest.mark.parametrize(("raw", "uri"), [

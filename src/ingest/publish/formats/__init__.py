@@ -25,7 +25,7 @@ notice names. (The picture copies in the object store are not deleted here.)
 
 What formatters write is valid by the W3C Feed Validator's rules as well as by each
 format's own: links are absolute ASCII URIs (``web_uri``), languages are BCP 47 tags
-with an ISO 639-1 primary subtag (``language_tag``), media types are ``type/subtype``
+with an ISO 639-1 primary subtag (``feed_language``), media types are ``type/subtype``
 (``media_type``) and sizes, widths and heights positive (``positive``), else left out.
 
 Corrections carry ``correction`` the same way (category, ``ingest:status``, tag) plus the
@@ -258,7 +258,7 @@ _URI_SAFE = "-._~:/?#@!$&'()*+,;=%"  # RFC 3986 reserved and unreserved, and esc
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def language_tag(tag: str | None) -> str | None:
+def feed_language(tag: str | None) -> str | None:
     """``tag`` as a BCP 47 tag (``en_US`` becomes ``en-US``) whose primary subtag is an
     ISO 639-1 code, or None: RSS, JSON Feed and NewsML-G2 then say nothing of language."""
     candidate = (tag or "").strip().replace("_", "-")

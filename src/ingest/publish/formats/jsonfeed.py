@@ -13,7 +13,7 @@ from ingest.publish.formats import (
     FeedFormat,
     FeedMeta,
     best_rendition,
-    language_tag,
+    feed_language,
     media_type,
     web_uri,
 )
@@ -50,7 +50,7 @@ def _item(entry: Entry) -> dict[str, Any]:
         item["summary"] = entry.summary
     if a.byline:
         item["authors"] = [{"name": a.byline}]
-    if language := language_tag(a.language):
+    if language := feed_language(a.language):
         item["language"] = language
     attachments = [_attachment(p.caption, url, r.content_type, r.size_in_bytes)
                    for p in a.pictures if (r := best_rendition(p)) is not None

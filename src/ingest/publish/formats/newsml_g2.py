@@ -22,7 +22,7 @@ from ingest.publish.formats import (
     FeedFormat,
     FeedMeta,
     best_rendition,
-    language_tag,
+    feed_language,
     num,
     sub,
     xml_bytes,
@@ -67,7 +67,7 @@ def _empty_package(item: etree._Element, meta: FeedMeta) -> None:
 def _news_item(item: etree._Element, entry: Entry) -> None:
     a = entry.article
     item.attrib.update({"guid": a.uri, "version": str(a.version), **_STANDARD})
-    if language := language_tag(a.language):
+    if language := feed_language(a.language):
         item.set(XML_LANG, language)
     sub(item, f"{N}catalogRef", href=CATALOG)
     if a.copyright_holder or a.copyright_notice or a.usage_terms:
@@ -117,7 +117,7 @@ def _content_meta(meta: etree._Element, entry: Entry) -> None:
         _party(meta, "located", place)
     for source in a.info_sources:
         _party(meta, "infoSource", source)
-    if language := language_tag(a.language):
+    if language := feed_language(a.language):
         sub(meta, f"{N}language", tag=language)
     for genre in a.genres:
         _concept(meta, "genre", genre)

@@ -16,7 +16,7 @@ from ingest.publish.formats import (
     FeedFormat,
     FeedMeta,
     best_rendition,
-    language_tag,
+    feed_language,
     media_type,
     positive,
     sub,
@@ -63,7 +63,7 @@ def _item(item: etree._Element, entry: Entry) -> None:
         sub(item, f"{{{DC}}}creator", a.byline)
     if a.copyright_notice:
         sub(item, f"{{{DC}}}rights", a.copyright_notice)
-    if language := language_tag(a.language):
+    if language := feed_language(a.language):
         sub(item, f"{{{DC}}}language", language)
     sub(item, "category", entry.status, domain=STATUS_SCHEME)
     for term, _label in entry.categories:
