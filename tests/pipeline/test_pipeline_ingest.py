@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from ingest.config import Settings
 from ingest.pipeline import (
     ingest_drop_files,
     ingest_items,
@@ -38,30 +37,6 @@ def sample_items(*, kill: bool = False) -> list[RawItem]:
         and not is_picture_file(path.name)  # a picture beside its item, as the drop skips it
         and ("kill" in path.name) == kill
     ]
-
-
-@pytest.fixture
-def open_runtime() -> Iterator[Callable[..., Runtime]]:
-    """Open runtimes on a test's own registry and store; all closed at the end."""
-    opened: list[Runtime] = []
-
-    def open_(tmp_path: Path, registry_url: str, store_url: str | None = None,
-              **extra: str) -> Runtime:
-        env = {
-            "INGEST_HOME": str(tmp_path / "home"),
-            "INGEST_PROJECT_DIR": str(REPO),
-            "INGEST_REGISTRY_URL": registry_url,
-            "INGEST_STORE_URL": store_url or (tmp_path / "store").as_uri(),
-            **extra,
-        }
-        rt = Runtime(Settings.from_env(env))
-        rt.registry.upgrade()
-        opened.append(rt)
-        return rt
-
-    yield open_
-    for rt in opened:
-        rt.close()
 
 
 def test_samples_are_ingested_quarantined_and_a_rerun_changes_nothing(

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from ingest.config import Settings
 from ingest.model import iso
 from ingest.pipeline import (
     Arrival,
@@ -70,24 +69,15 @@ def write_partners(path: Path, *, max_items: int = 50,
 
 
 @pytest.fixture
-def open_rt(tmp_path: Path) -> Iterator[Callable[..., Runtime]]:
+def open_rt(tmp_path: Path, open_runtime: Callable[..., Runtime]) -> Callable[..., Runtime]:
     """Runtimes on a test's own partners file and store (a folder unless given)."""
-    opened: list[Runtime] = []
     write_partners(tmp_path / "partners.yaml")
 
     def open_(registry_url: str, store_url: str | None = None, **extra: str) -> Runtime:
-        rt = Runtime(Settings.from_env({
-            "INGEST_HOME": str(tmp_path / "home"), "INGEST_REGISTRY_URL": registry_url,
-            "INGEST_STORE_URL": store_url or (tmp_path / "store").as_uri(),
-            "INGEST_PARTNERS_FILE": str(tmp_path / "partners.yaml"), **extra,
-        }))
-        rt.registry.upgrade()
-        opened.append(rt)
-        return rt
+        return open_runtime(tmp_path, registry_url, store_url,
+                            INGEST_PARTNERS_FILE=str(tmp_path / "partners.yaml"), **extra)
 
-    yield open_
-    for rt in opened:
-        rt.close()
+    return open_
 
 
 def arrive(rt: Runtime, now: datetime, *items: RawItem) -> None:
