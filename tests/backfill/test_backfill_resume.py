@@ -18,7 +18,7 @@ import pytest
 from backfill_helpers import generate_stories, objects, registry_state
 from sqlalchemy import create_engine, select
 
-from ingest.backfill import BackfillRequest, ChunkOptions, run_backfill
+from ingest.backfill import DEFAULT_CHECKPOINT_EVERY, BackfillRequest, ChunkOptions, run_backfill
 from ingest.publish.objectstore import LocalObjectStore, ObjectStore
 from ingest.registry import schema as t
 from ingest.runtime import Runtime
@@ -46,7 +46,7 @@ def _offsets(url: str) -> list[dict[str, object]]:
 def test_sigkill_mid_chunk_then_rerun_gives_the_clean_state(
     tmp_path: Path, archive: Path, runtimes: MakeRuntime
 ) -> None:
-    generate_stories(archive, 600)
+    generate_stories(archive, 600)  # four chunks of 150, each with checkpoints inside
     killed = runtimes(tmp_path / "killed", f"sqlite:///{tmp_path / 'killed.db'}",
                       (tmp_path / "killed-store").as_uri())
     killed.registry.upgrade()
@@ -59,7 +59,7 @@ def test_sigkill_mid_chunk_then_rerun_gives_the_clean_state(
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        if any(not c["done"] and int(str(c["offset"])) >= 50
+        if any(not c["done"] and int(str(c["offset"])) >= DEFAULT_CHECKPOINT_EVERY
                for c in _offsets(killed.settings.registry_url)):
             process.send_signal(signal.SIGKILL)
             break
