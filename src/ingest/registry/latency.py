@@ -42,7 +42,7 @@ LATENCY_ENV = "INGEST_LATENCY_ALERT_SECONDS"
 
 
 class db_now(FunctionElement[datetime]):  # named as the SQL it stands for
-    """The database's clock, to the microsecond on both databases."""
+    """The database's clock: to the microsecond on PostgreSQL, the millisecond on SQLite."""
 
     type = t.UTCDateTime()
     inherit_cache = True
